@@ -1,0 +1,14 @@
+"""Framework-free math shared by the detection and classification sides.
+
+Nothing in this subpackage imports mmdet or mmpretrain.
+"""
+from .cdb_loss import cdb_cross_entropy, cdb_softmax_focal_loss
+from .difficulty import (TAU_MODES, CDBWeights, compute_cdb_weights,
+                         dynamic_tau, performance_bias,
+                         performance_to_difficulty)
+
+__all__ = [
+    'TAU_MODES', 'CDBWeights', 'compute_cdb_weights', 'dynamic_tau',
+    'performance_bias', 'performance_to_difficulty', 'cdb_cross_entropy',
+    'cdb_softmax_focal_loss'
+]

@@ -1,0 +1,215 @@
+"""Class-wise difficulty, performance bias, focusing parameter and weights.
+
+Implements CDB (Sinha et al., "Class-Difficulty Based Methods for Long-Tailed
+Visual Recognition", seed 001) as fixed by SPEC section 1:
+
+* difficulty ``d_c = 1 - A_c`` (paper eq. 3), clamped to ``[d_min, 1]`` so a
+  perfect class never gets weight 0;
+* bias ``= max(max_c A_c / (min_c A_c + eps) - 1, 0)`` (paper eq. 5), upper
+  bound ``B_M = 1 / eps - 1``;
+* focusing parameter ``tau`` (paper eqs. 6-10), fixed or dynamic;
+* weights ``w_c = d_c ** tau`` (paper eq. 11), normalised to mean 1 as the
+  official code does, so the effective learning rate does not move with tau.
+
+Categories that could not be measured (LVIS reports AP ``-1`` for a category
+without ground truth in the held-out split; NaN is treated the same) keep their
+previous difficulty, or the mean difficulty of the measured categories when
+they never had one (SPEC section 1).
+"""
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+#: Dynamic tau schedules. ``sigmoid`` is the paper's choice and the default.
+#: ``official_sigmoid`` and ``official_2sigmoid`` reproduce the authors' public
+#: code, which departs from the paper (no ``T_M``, ratio instead of bias).
+TAU_MODES = ('linear', 'poly', 'log', 'sigmoid', 'official_sigmoid',
+             'official_2sigmoid')
+
+
+def _sigmoid(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def performance_to_difficulty(performance: np.ndarray,
+                              d_min: float = 1e-3) -> np.ndarray:
+    """Difficulty ``d_c = clip(1 - A_c, d_min, 1)`` (paper eq. 3).
+
+    Args:
+        performance (np.ndarray): Per-class accuracy or AP in ``[0, 1]``,
+            shape (C,).
+        d_min (float): Lower clamp. Defaults to 1e-3.
+
+    Returns:
+        np.ndarray: Difficulties, shape (C,).
+    """
+    return np.clip(1.0 - np.asarray(performance, dtype=np.float64), d_min, 1.0)
+
+
+def performance_bias(performance: np.ndarray, eps: float = 0.01) -> float:
+    """Model performance bias (paper eq. 5).
+
+    ``bias = max(max_c A_c / (min_c A_c + eps) - 1, 0)``; 0 when every class
+    performs equally, at most ``1 / eps - 1``.
+
+    Args:
+        performance (np.ndarray): Measured per-class performance, shape (C,).
+        eps (float): Smoothing term of the ratio. Defaults to 0.01.
+
+    Returns:
+        float: The bias.
+    """
+    perf = np.asarray(performance, dtype=np.float64)
+    if perf.size == 0:
+        return 0.0
+    return max(float(perf.max() / (perf.min() + eps)) - 1.0, 0.0)
+
+
+def dynamic_tau(bias: float,
+                mode: str = 'sigmoid',
+                t_max: float = 5.0,
+                eps: float = 0.01,
+                power: float = 2.0) -> float:
+    """Focusing parameter from the performance bias (paper eqs. 6-10).
+
+    With ``B_M = 1 / eps - 1``:
+
+    * ``linear``: ``T_M * bias / B_M`` (eq. 7)
+    * ``poly``: ``T_M * (bias / B_M) ** power`` (eq. 8; the paper leaves the
+      power open, SPEC fixes 2)
+    * ``log``: ``T_M * log(1 + bias) / log(1 + B_M)`` (eq. 9; the paper
+      prints a leading minus sign, a typo since tau must be >= 0)
+    * ``sigmoid``: ``T_M * (2 * sigmoid(bias) - 1)`` (eq. 10)
+    * ``official_sigmoid``: ``sigmoid(bias + 1)``, i.e. ``sigmoid(ratio)``
+      with ``ratio = max A / (min A + eps)`` as in the authors' code
+    * ``official_2sigmoid``: ``2 * sigmoid(ratio - 1)``, the authors'
+      CIFAR-LT code
+
+    Args:
+        bias (float): Performance bias from :func:`performance_bias`.
+        mode (str): One of :data:`TAU_MODES`.
+        t_max (float): ``T_M``, the largest tau. Defaults to 5.
+        eps (float): The ``eps`` used for the bias; fixes ``B_M``.
+        power (float): Exponent of the ``poly`` mode. Defaults to 2.
+
+    Returns:
+        float: tau >= 0.
+    """
+    if not np.isfinite(bias) or bias < 0:
+        raise ValueError(f'bias must be a finite number >= 0, got {bias!r}')
+    b_max = 1.0 / eps - 1.0
+    if mode == 'linear':
+        return t_max * bias / b_max
+    if mode == 'poly':
+        return t_max * (bias / b_max)**power
+    if mode == 'log':
+        return t_max * float(np.log1p(bias) / np.log1p(b_max))
+    if mode == 'sigmoid':
+        return t_max * (2.0 * _sigmoid(bias) - 1.0)
+    if mode == 'official_sigmoid':
+        return _sigmoid(bias + 1.0)
+    if mode == 'official_2sigmoid':
+        return 2.0 * _sigmoid(bias)
+    raise ValueError(f'unknown tau mode {mode!r}; valid modes are '
+                     f'{TAU_MODES} or a fixed float')
+
+
+@dataclass
+class CDBWeights:
+    """Everything one difficulty measurement produced.
+
+    Attributes:
+        weights (np.ndarray): Class weights ``w_c``, shape (C,).
+        difficulty (np.ndarray): Difficulties ``d_c`` after filling the
+            unmeasured classes, shape (C,).
+        tau (float): Focusing parameter used.
+        bias (float): Performance bias of the measured classes.
+        measured (np.ndarray): Boolean mask of classes that had a valid
+            performance value, shape (C,).
+    """
+    weights: np.ndarray
+    difficulty: np.ndarray
+    tau: float
+    bias: float
+    measured: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    @property
+    def num_missing(self) -> int:
+        return int((~self.measured).sum())
+
+
+def compute_cdb_weights(performance: Sequence[float],
+                        tau: Union[str, float] = 'sigmoid',
+                        prev_difficulty: Optional[np.ndarray] = None,
+                        t_max: float = 5.0,
+                        eps: float = 0.01,
+                        d_min: float = 1e-3,
+                        power: float = 2.0,
+                        normalize: bool = True) -> CDBWeights:
+    """Class weights from one per-class performance measurement.
+
+    Args:
+        performance (Sequence[float]): Per-class accuracy or AP in ``[0, 1]``,
+            shape (C,). A negative value (LVIS's ``-1``) or NaN marks a class
+            that could not be measured.
+        tau (str | float): A fixed tau or one of :data:`TAU_MODES`.
+        prev_difficulty (np.ndarray, optional): Difficulties from the previous
+            measurement; unmeasured classes keep theirs. Shape (C,).
+        t_max (float): ``T_M``. Defaults to 5.
+        eps (float): Bias smoothing. Defaults to 0.01.
+        d_min (float): Lower clamp of the difficulty. Defaults to 1e-3.
+        power (float): Exponent of the ``poly`` tau mode.
+        normalize (bool): Rescale the weights to mean 1. Defaults to True.
+
+    Returns:
+        CDBWeights: Weights, difficulties, tau, bias and the measured mask.
+        When no class could be measured the previous difficulties are reused;
+        without those all weights are 1 and tau is 0.
+    """
+    perf = np.asarray(performance, dtype=np.float64).reshape(-1)
+    if perf.size == 0:
+        raise ValueError('performance is empty; expected one value per class')
+    measured = np.isfinite(perf) & (perf >= 0)
+    bad = measured & (perf > 1.0 + 1e-6)
+    if bad.any():
+        idx = int(np.flatnonzero(bad)[0])
+        raise ValueError(f'performance of class {idx} is {perf[idx]!r}; '
+                         'expected a value in [0, 1] (or -1/NaN for '
+                         'unmeasured classes)')
+    if np.isposinf(perf).any():
+        idx = int(np.flatnonzero(np.isposinf(perf))[0])
+        raise ValueError(f'performance of class {idx} is +inf')
+    if prev_difficulty is not None:
+        prev_difficulty = np.asarray(prev_difficulty, dtype=np.float64)
+        if prev_difficulty.shape != perf.shape:
+            raise ValueError(
+                f'prev_difficulty has shape {prev_difficulty.shape}, '
+                f'performance has {perf.shape}')
+
+    if not measured.any():
+        if prev_difficulty is None:
+            return CDBWeights(np.ones_like(perf), np.ones_like(perf), 0.0, 0.0,
+                              measured)
+        difficulty, bias = prev_difficulty.copy(), 0.0
+    else:
+        bias = performance_bias(perf[measured], eps)
+        difficulty = np.empty_like(perf)
+        difficulty[measured] = performance_to_difficulty(
+            perf[measured], d_min)
+        if prev_difficulty is not None:
+            difficulty[~measured] = prev_difficulty[~measured]
+        else:
+            difficulty[~measured] = difficulty[measured].mean()
+
+    if isinstance(tau, str):
+        tau_value = dynamic_tau(bias, tau, t_max, eps, power)
+    else:
+        tau_value = float(tau)
+        if not np.isfinite(tau_value) or tau_value < 0:
+            raise ValueError(f'a fixed tau must be finite and >= 0, got {tau!r}')
+    weights = difficulty**tau_value  # paper eq. 11
+    if normalize:
+        weights = weights / weights.mean()
+    return CDBWeights(weights, difficulty, float(tau_value), float(bias),
+                      measured)

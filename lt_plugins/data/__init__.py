@@ -1,0 +1,1 @@
+"""Data generation and LVIS annotation utilities (framework-free)."""
