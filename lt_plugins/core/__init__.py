@@ -2,7 +2,8 @@
 
 Nothing in this subpackage imports mmdet or mmpretrain.
 """
-from .cdb_loss import cdb_cross_entropy, cdb_softmax_focal_loss
+from .cdb_loss import (cdb_cross_entropy, cdb_sigmoid_focal_loss,
+                       cdb_softmax_focal_loss, reduce_loss)
 from .difficulty import (TAU_MODES, CDBWeights, compute_cdb_weights,
                          dynamic_tau, performance_bias,
                          performance_to_difficulty)
@@ -10,5 +11,5 @@ from .difficulty import (TAU_MODES, CDBWeights, compute_cdb_weights,
 __all__ = [
     'TAU_MODES', 'CDBWeights', 'compute_cdb_weights', 'dynamic_tau',
     'performance_bias', 'performance_to_difficulty', 'cdb_cross_entropy',
-    'cdb_softmax_focal_loss'
+    'cdb_softmax_focal_loss', 'cdb_sigmoid_focal_loss', 'reduce_loss'
 ]

@@ -174,7 +174,7 @@ def compute_cdb_weights(performance: Sequence[float],
     bad = measured & (perf > 1.0 + 1e-6)
     if bad.any():
         idx = int(np.flatnonzero(bad)[0])
-        raise ValueError(f'performance of class {idx} is {perf[idx]!r}; '
+        raise ValueError(f'performance of class {idx} is {float(perf[idx])}; '
                          'expected a value in [0, 1] (or -1/NaN for '
                          'unmeasured classes)')
     if np.isposinf(perf).any():

@@ -1,0 +1,223 @@
+"""CDB classification losses for mmdet heads (CDB-W-CE, CDB-W-FL).
+
+Drop-in replacements for ``loss_cls`` of mmdet heads: R-CNN box heads call
+``loss_cls(cls_score, labels, label_weights, avg_factor=...,
+reduction_override=...)``, exactly the interface of mmdet's
+``CrossEntropyLoss``. The class weights live in the ``class_weight`` buffer
+(saved with the model) and are set by :class:`CDBDifficultyHook`; before the
+first measurement they are all 1, so the loss equals plain CE (SPEC section
+1, schedule).
+"""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmdet.registry import MODELS
+
+from lt_plugins.core.cdb_loss import (cdb_cross_entropy,
+                                      cdb_sigmoid_focal_loss,
+                                      cdb_softmax_focal_loss, reduce_loss)
+
+
+class _CDBWeightedLoss(nn.Module):
+    """Holds the per-class weights of a CDB loss.
+
+    Args:
+        num_classes (int): Number of foreground classes C.
+        num_outputs (int): Width of the logits: C + 1 for softmax box heads
+            (background last), C for sigmoid heads.
+        background_weight (float): Weight of the background output of a
+            softmax head; it is never difficulty-weighted.
+        reduction (str): 'none', 'mean' or 'sum'.
+        loss_weight (float): Multiplier of the loss.
+    """
+
+    def __init__(self, num_classes: int, num_outputs: int,
+                 background_weight: float, reduction: str,
+                 loss_weight: float):
+        super().__init__()
+        if not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(f'num_classes must be a positive int, got '
+                             f'{num_classes!r}')
+        if reduction not in ('none', 'mean', 'sum'):
+            raise ValueError(f'reduction must be none, mean or sum, got '
+                             f'{reduction!r}')
+        self.num_classes = num_classes
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+        weight = torch.ones(num_outputs)
+        if num_outputs > num_classes:
+            weight[num_classes:] = background_weight
+        self.register_buffer('class_weight', weight)
+
+    @property
+    def foreground_weights(self) -> torch.Tensor:
+        """The C difficulty weights, shape (C,)."""
+        return self.class_weight[:self.num_classes]
+
+    @torch.no_grad()
+    def update_weights(self, weights) -> None:
+        """Set the foreground class weights.
+
+        Args:
+            weights (array-like): Shape (C,), finite and >= 0.
+        """
+        w = torch.as_tensor(weights, dtype=self.class_weight.dtype,
+                            device=self.class_weight.device).reshape(-1)
+        if w.numel() != self.num_classes:
+            raise ValueError(f'got {w.numel()} class weights but the loss has '
+                             f'num_classes={self.num_classes}')
+        if not torch.isfinite(w).all() or (w < 0).any():
+            raise ValueError(f'class weights must be finite and >= 0, got '
+                             f'min={w.min().item()} max={w.max().item()}')
+        self.class_weight[:self.num_classes] = w
+
+    def _reduce(self, loss, weight, avg_factor, reduction_override):
+        reduction = reduction_override or self.reduction
+        if weight is not None and weight.dim() < loss.dim():
+            weight = weight.reshape(weight.shape + (1, ) *
+                                    (loss.dim() - weight.dim()))
+        return self.loss_weight * reduce_loss(loss, weight, reduction,
+                                              avg_factor)
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, '
+                f'reduction={self.reduction}, loss_weight={self.loss_weight}')
+
+
+@MODELS.register_module()
+class CDBCrossEntropyLoss(_CDBWeightedLoss):
+    """CDB-W-CE for softmax box heads (paper eq. 12, SPEC section 1).
+
+    ``loss_i = w_{y_i} * CE_i`` over C + 1 outputs, background last. The
+    mean divides by the number of samples (or mmdet's ``avg_factor``), not by
+    the sum of weights.
+
+    Args:
+        num_classes (int): Foreground classes C (the head's num_classes).
+        background_weight (float): Weight of the background class.
+            Defaults to 1.0.
+        reduction (str): Defaults to 'mean'.
+        loss_weight (float): Defaults to 1.0.
+        use_sigmoid (bool): Must be False; present so configs that copy
+            mmdet's ``CrossEntropyLoss`` arguments keep working.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 background_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0,
+                 use_sigmoid: bool = False):
+        if use_sigmoid:
+            raise ValueError('CDBCrossEntropyLoss is a softmax loss; '
+                             'use_sigmoid=True is not supported (use '
+                             'CDBSigmoidFocalLoss for sigmoid heads)')
+        super().__init__(num_classes, num_classes + 1, background_weight,
+                         reduction, loss_weight)
+
+    def _per_sample(self, cls_score, label):
+        return cdb_cross_entropy(cls_score, label, self.class_weight)
+
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                ignore_index: Optional[int] = None,
+                **kwargs) -> torch.Tensor:
+        """Args:
+            cls_score (torch.Tensor): Logits, shape (N, C + 1).
+            label (torch.Tensor): Labels in ``[0, C]``, shape (N,).
+            weight (torch.Tensor, optional): Per-sample weight, shape (N,).
+            avg_factor (float, optional): Divisor of the mean.
+            reduction_override (str, optional): 'none', 'mean' or 'sum'.
+            ignore_index (int, optional): Samples with this label get 0.
+
+        Returns:
+            torch.Tensor: The loss, shape (N,) for 'none', else scalar.
+        """
+        loss = self._per_sample(cls_score, label)
+        if ignore_index is not None:
+            loss = torch.where(label == ignore_index, torch.zeros_like(loss),
+                               loss)
+        return self._reduce(loss, weight, avg_factor, reduction_override)
+
+
+@MODELS.register_module()
+class CDBFocalLoss(CDBCrossEntropyLoss):
+    """CDB-W-FL for softmax box heads (paper eq. 14, SPEC section 1).
+
+    ``loss_i = w_{y_i} * (1 - p_{y_i}) ** gamma * CE_i``.
+
+    Args:
+        num_classes (int): Foreground classes C.
+        gamma (float): Focusing exponent. Defaults to 2.0.
+        background_weight, reduction, loss_weight, use_sigmoid: As in
+            :class:`CDBCrossEntropyLoss`.
+    """
+
+    def __init__(self, num_classes: int, gamma: float = 2.0, **kwargs):
+        super().__init__(num_classes, **kwargs)
+        if gamma < 0:
+            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
+        self.gamma = gamma
+
+    def _per_sample(self, cls_score, label):
+        return cdb_softmax_focal_loss(cls_score, label, self.class_weight,
+                                      self.gamma)
+
+
+@MODELS.register_module()
+class CDBSigmoidFocalLoss(_CDBWeightedLoss):
+    """Class-weighted sigmoid focal loss for dense heads such as RetinaNet.
+
+    The CDB weight of class c multiplies the sigmoid focal loss of that class
+    (SPEC section 1). Same interface as mmdet's ``FocalLoss``: ``pred`` is
+    (N, C), ``target`` holds class indices with C meaning background.
+
+    Args:
+        num_classes (int): Foreground classes C.
+        use_sigmoid (bool): Must be True (mmdet's anchor heads read it).
+        gamma (float): Defaults to 2.0.
+        alpha (float): Defaults to 0.25.
+        reduction (str): Defaults to 'mean'.
+        loss_weight (float): Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 use_sigmoid: bool = True,
+                 gamma: float = 2.0,
+                 alpha: float = 0.25,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0):
+        if not use_sigmoid:
+            raise ValueError('CDBSigmoidFocalLoss needs use_sigmoid=True')
+        super().__init__(num_classes, num_classes, 1.0, reduction,
+                         loss_weight)
+        self.use_sigmoid = True
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
+        """Args:
+            pred (torch.Tensor): Logits, shape (N, C).
+            target (torch.Tensor): Labels in ``[0, C]``, shape (N,).
+            weight (torch.Tensor, optional): Shape (N,) or (N, C).
+            avg_factor (float, optional): Divisor of the mean.
+            reduction_override (str, optional): 'none', 'mean' or 'sum'.
+
+        Returns:
+            torch.Tensor: Shape (N, C) for 'none', else scalar.
+        """
+        loss = cdb_sigmoid_focal_loss(pred, target, self.class_weight,
+                                      self.gamma, self.alpha)
+        return self._reduce(loss, weight, avg_factor, reduction_override)

@@ -1,0 +1,113 @@
+"""LVIS evaluation that also returns the AP of every category.
+
+mmdet's ``LVISMetric`` only exposes per-category AP rounded to 3 decimals and
+printed as a table (``classwise=True``); the difficulty hook needs the exact
+value of each category, in label order, with "no AP" kept distinct from
+AP 0. This subclass reuses ``LVISMetric`` for collecting predictions and
+writing the result json, and runs the ``lvis`` API's ``LVISEval`` itself.
+"""
+import os.path as osp
+import tempfile
+from collections import OrderedDict
+from typing import Dict
+
+from lvis import LVISEval, LVISResults
+from mmdet.evaluation.metrics import LVISMetric
+from mmdet.registry import METRICS
+from mmengine.logging import MMLogger
+
+from lt_plugins import compat
+
+compat.patch_lvis_numpy()
+
+
+def lvis_per_category_ap(lvis_eval: LVISEval) -> Dict[int, float]:
+    """AP of each category from an accumulated ``LVISEval``.
+
+    The same average the ``lvis`` API's ``AP`` uses (over IoU thresholds and
+    recall points, all areas), per category.
+
+    Args:
+        lvis_eval (LVISEval): After ``evaluate()`` and ``accumulate()``.
+
+    Returns:
+        dict: ``{category_id: AP}``; AP is -1 for a category the LVIS
+        protocol could not score (no ground truth and no negative image).
+    """
+    precision = lvis_eval.eval['precision']  # [iou, recall, cat, area]
+    out = {}
+    for k, cat_id in enumerate(lvis_eval.params.cat_ids):
+        p = precision[:, :, k, 0]
+        p = p[p > -1]
+        out[cat_id] = float(p.mean()) if p.size else -1.0
+    return out
+
+
+@METRICS.register_module()
+class LVISPerCategoryMetric(LVISMetric):
+    """``LVISMetric`` plus ``<metric>_per_category_ap`` in label order.
+
+    The returned dict holds, for each metric in ``metric`` ('bbox' and/or
+    'segm'): ``<metric>_AP``, ``_APr``, ``_APc``, ``_APf`` and
+    ``<metric>_per_category_ap``, a list with one AP per label (-1 for a
+    category without AP). With no detection at all every category gets -1
+    instead of an error.
+
+    Args:
+        ann_file (str): LVIS-format annotation json of the evaluated images;
+            every image in it is evaluated.
+        metric (str | list[str]): 'bbox' and/or 'segm'.
+        **kwargs: Other ``LVISMetric`` arguments.
+    """
+
+    default_prefix = 'lvis'
+
+    def __init__(self, ann_file: str, metric='bbox', **kwargs):
+        if ann_file is None or not osp.isfile(ann_file):
+            raise FileNotFoundError(
+                f'LVIS annotation file {ann_file!r} does not exist')
+        super().__init__(ann_file=ann_file, metric=metric, **kwargs)
+        for m in self.metrics:
+            if m not in ('bbox', 'segm'):
+                raise ValueError(f'LVISPerCategoryMetric supports bbox and '
+                                 f'segm, got {m!r}')
+
+    def compute_metrics(self, results: list) -> Dict[str, object]:
+        logger = MMLogger.get_current_instance()
+        preds = [r[1] for r in results]
+        lvis_gt = self._lvis_api
+        if self.cat_ids is None:
+            self.cat_ids = lvis_gt.get_cat_ids()
+        if self.img_ids is None:
+            self.img_ids = lvis_gt.get_img_ids()
+        eval_results: Dict[str, object] = OrderedDict()
+        with tempfile.TemporaryDirectory() as tmp:
+            files = self.results2json(preds, osp.join(tmp, 'results'))
+            for metric in self.metrics:
+                per_cat = self._evaluate(lvis_gt, files[metric], metric,
+                                         eval_results, logger)
+                eval_results[f'{metric}_per_category_ap'] = [
+                    per_cat.get(c, -1.0) for c in self.cat_ids
+                ]
+        return eval_results
+
+    def _evaluate(self, lvis_gt, result_file: str, metric: str,
+                  eval_results: dict, logger) -> Dict[int, float]:
+        try:
+            lvis_dt = LVISResults(lvis_gt, result_file)
+        except IndexError:  # the lvis API rejects an empty result list
+            logger.info(f'no {metric} detections on the evaluated images; '
+                        'every category gets AP -1')
+            for k in ('AP', 'APr', 'APc', 'APf'):
+                eval_results[f'{metric}_{k}'] = -1.0
+            return {}
+        lvis_eval = LVISEval(lvis_gt, lvis_dt, metric)
+        lvis_eval.params.imgIds = self.img_ids
+        lvis_eval.evaluate()
+        lvis_eval.accumulate()
+        lvis_eval.summarize()
+        summary = lvis_eval.get_results()
+        for k in ('AP', 'AP50', 'AP75', 'APr', 'APc', 'APf'):
+            eval_results[f'{metric}_{k}'] = float(summary[k])
+        return lvis_per_category_ap(lvis_eval)
+

@@ -1,0 +1,6 @@
+"""mmengine-only building blocks shared by the detection and classification
+sides (no mmdet or mmpretrain import)."""
+from .difficulty_hook import DifficultyHookBase
+from .freeze_hook import FreezeAllButHook
+
+__all__ = ['DifficultyHookBase', 'FreezeAllButHook']

@@ -1,0 +1,222 @@
+"""Schedule, state and logging of a CDB difficulty measurement.
+
+The detection and classification hooks differ only in how they measure the
+per-class performance on the held-out split and where they push the weights;
+everything else (SPEC section 1: schedule, weights, unmeasured classes,
+checkpointing, logging, history) lives here.
+"""
+import json
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.hooks import Hook
+
+from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
+
+#: Key of the hook state inside an mmengine checkpoint.
+CHECKPOINT_KEY = 'cdb_difficulty'
+
+
+class DifficultyHookBase(Hook):
+    """Measure class difficulty every ``interval`` epochs and set weights.
+
+    After epoch k (``k % interval == 0``) the subclass measures per-class
+    performance ``A_c`` on the held-out split; the weights computed from it
+    are used from epoch k + 1 on. Before the first measurement every weight
+    is 1 (SPEC section 1, schedule).
+
+    Under DDP every rank takes part in the measurement; the weights computed
+    on rank 0 are broadcast so all ranks hold identical weights.
+
+    The state (difficulties, weights, tau, bias, the epoch they came from and
+    the full history) is written into every checkpoint and restored on
+    ``--resume``. The history is also written as JSON to
+    ``<work_dir>/<history_file>``.
+
+    Args:
+        interval (int): Measure after every ``interval`` epochs. Defaults
+            to 1 (the paper's ``t``).
+        tau (str | float): A fixed tau >= 0, or a dynamic mode from
+            :data:`lt_plugins.core.difficulty.TAU_MODES`. Defaults to
+            'sigmoid' (paper eq. 10).
+        t_max (float): ``T_M``. Defaults to 5.
+        eps (float): Bias smoothing ``eps``. Defaults to 0.01.
+        d_min (float): Lower clamp of the difficulty. Defaults to 1e-3.
+        power (float): Exponent of the 'poly' tau mode. Defaults to 2.
+        normalize (bool): Normalise the weights to mean 1. Defaults to True.
+        history_file (str): File name of the JSON history in the work dir.
+    """
+
+    priority = 'NORMAL'  # before CheckpointHook (VERY_LOW): a checkpoint
+    # written after epoch k holds the weights measured after epoch k.
+    metric_name = 'performance'
+
+    def __init__(self,
+                 interval: int = 1,
+                 tau: Union[str, float] = 'sigmoid',
+                 t_max: float = 5.0,
+                 eps: float = 0.01,
+                 d_min: float = 1e-3,
+                 power: float = 2.0,
+                 normalize: bool = True,
+                 history_file: str = 'cdb_history.json'):
+        if not isinstance(interval, int) or interval < 1:
+            raise ValueError(f'interval must be a positive int, got '
+                             f'{interval!r}')
+        if isinstance(tau, str):
+            if tau not in TAU_MODES:
+                raise ValueError(f'unknown tau {tau!r}; use a float or one of '
+                                 f'{TAU_MODES}')
+        elif not float(tau) >= 0:
+            raise ValueError(f'a fixed tau must be >= 0, got {tau!r}')
+        self.interval = interval
+        self.tau = tau
+        self.t_max = t_max
+        self.eps = eps
+        self.d_min = d_min
+        self.power = power
+        self.normalize = normalize
+        self.history_file = history_file
+        self.difficulty: Optional[np.ndarray] = None
+        self.weights: Optional[np.ndarray] = None
+        self.history: List[dict] = []
+
+    # ------------------------------------------------------------ subclass
+    def class_names(self, runner) -> Sequence[str]:
+        """Names of the C classes, in label order."""
+        raise NotImplementedError
+
+    def measure(self, runner) -> np.ndarray:
+        """Per-class performance on the held-out split, shape (C,).
+
+        Must be called on every rank and return the same array on every
+        rank; -1 (or NaN) marks a class that could not be measured.
+        """
+        raise NotImplementedError
+
+    def apply_weights(self, runner, weights: np.ndarray) -> None:
+        """Push the (C,) weights into the model (and sampler)."""
+        raise NotImplementedError
+
+    # --------------------------------------------------------------- hooks
+    def before_train(self, runner) -> None:
+        if self.weights is not None:  # restored from a checkpoint
+            self.apply_weights(runner, self.weights)
+
+    def after_train_epoch(self, runner) -> None:
+        if not self.every_n_epochs(runner, self.interval):
+            return
+        self.update(runner, runner.epoch + 1)
+
+    def update(self, runner, epoch: int) -> dict:
+        """Measure, compute the weights, push them, log them.
+
+        Args:
+            runner: The mmengine runner.
+            epoch (int): Number of finished epochs the measurement follows.
+
+        Returns:
+            dict: The history record of this measurement.
+        """
+        performance = np.asarray(self.measure(runner), dtype=np.float64)
+        record = [None]
+        if is_main_process():
+            result = compute_cdb_weights(
+                performance, self.tau, self.difficulty, self.t_max, self.eps,
+                self.d_min, self.power, self.normalize)
+            names = list(self.class_names(runner))
+            if len(names) != len(result.weights):
+                raise ValueError(f'{len(names)} class names but '
+                                 f'{len(result.weights)} measured classes')
+            measured = performance[result.measured]
+            record[0] = dict(
+                epoch=int(epoch),
+                tau=result.tau,
+                bias=result.bias,
+                mean_performance=float(measured.mean())
+                if measured.size else None,
+                num_missing=result.num_missing,
+                missing=[n for n, m in zip(names, result.measured) if not m],
+                performance=[float(p) if m else None
+                             for p, m in zip(performance, result.measured)],
+                difficulty=result.difficulty.tolist(),
+                weights=result.weights.tolist())
+        broadcast_object_list(record, src=0)
+        record = record[0]
+        self.difficulty = np.asarray(record['difficulty'])
+        self.weights = np.asarray(record['weights'])
+        self.history.append(record)
+        self.apply_weights(runner, self.weights)
+        self._log(runner, record)
+        return record
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint[CHECKPOINT_KEY] = self.state_dict()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get(CHECKPOINT_KEY)
+        if state is None:
+            runner.logger.warning(
+                'the checkpoint has no CDB difficulty state; weights start '
+                'at 1 and are measured again after the next interval')
+            return
+        self.load_state_dict(state)
+
+    # --------------------------------------------------------------- state
+    def state_dict(self) -> dict:
+        """Plain-python state, loadable with ``torch.load(weights_only)``."""
+        return dict(
+            difficulty=None if self.difficulty is None else
+            self.difficulty.tolist(),
+            weights=None if self.weights is None else self.weights.tolist(),
+            history=self.history)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.difficulty = None if state['difficulty'] is None else \
+            np.asarray(state['difficulty'], dtype=np.float64)
+        self.weights = None if state['weights'] is None else \
+            np.asarray(state['weights'], dtype=np.float64)
+        self.history = list(state['history'])
+
+    # ------------------------------------------------------------- logging
+    def _log(self, runner, record: dict) -> None:
+        w = np.asarray(record['weights'])
+        mean_perf = record['mean_performance']
+        scalars = {
+            'cdb/tau': record['tau'],
+            'cdb/bias': record['bias'],
+            'cdb/weight_min': float(w.min()),
+            'cdb/weight_max': float(w.max()),
+            'cdb/weight_std': float(w.std()),
+            'cdb/num_missing': record['num_missing'],
+        }
+        if mean_perf is not None:
+            scalars[f'cdb/mean_{self.metric_name}'] = mean_perf
+        runner.visualizer.add_scalars(scalars, step=record['epoch'])
+        missing = record['missing']
+        msg = (f'CDB after epoch {record["epoch"]}: tau={record["tau"]:.4f} '
+               f'bias={record["bias"]:.4f} mean held-out '
+               f'{self.metric_name}='
+               + ('n/a' if mean_perf is None else f'{mean_perf:.4f}') +
+               f' weights min/mean/max={w.min():.3f}/{w.mean():.3f}/'
+               f'{w.max():.3f}; {len(missing)} of {len(w)} classes without '
+               f'{self.metric_name}')
+        if missing:
+            shown = ', '.join(missing[:10])
+            more = f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''
+            msg += f' ({shown}{more}; they keep their previous difficulty)'
+        runner.logger.info(msg)
+        if is_main_process():
+            self._write_history(runner)
+
+    def _write_history(self, runner) -> None:
+        names = list(self.class_names(runner))
+        path = osp.join(runner.work_dir, self.history_file)
+        tmp = path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(dict(classes=names, metric=self.metric_name,
+                           tau_mode=self.tau, history=self.history), f)
+        os.replace(tmp, path)

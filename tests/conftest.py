@@ -1,0 +1,20 @@
+"""Shared fixtures: the toy LVIS data set, generated once per test session."""
+import os
+import os.path as osp
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# keep the 2-core CI machine responsive; each test process uses one thread
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+
+
+@pytest.fixture(scope='session')
+def toy_lvis(tmp_path_factory):
+    """A small toy LVIS v0.5 data set: 400 train / 60 val images of 64 px."""
+    from lt_plugins.data.toy_lvis import generate_toy_lvis
+    root = str(tmp_path_factory.mktemp('toy_lvis'))
+    paths = generate_toy_lvis(root, num_train_images=400, num_val_images=60,
+                              image_size=64, seed=0)
+    return dict(root=root, **paths)
