@@ -4,6 +4,7 @@ Each fix says why it exists and when it can be removed. They are applied by
 ``lt_plugins.det`` and ``lt_plugins.cls`` (and so by every config that loads
 the plugin through ``custom_imports``); :func:`apply` is idempotent.
 """
+import pickle
 import types
 
 import numpy as np
@@ -47,22 +48,42 @@ def patch_lvis_numpy() -> bool:
     return True
 
 
+def _history_buffer_getattr(obj, name: str):
+    """``getattr`` as a checkpoint may use it: HistoryBuffer methods only.
+
+    mmengine pickles ``HistoryBuffer._statistics_methods``, a dict of the
+    class's functions, which pickle stores as ``getattr(HistoryBuffer,
+    'mean')``. Allow-listing the real ``getattr`` would let a checkpoint reach
+    any attribute of any allowed object, so the unpickler gets this narrow
+    stand-in instead.
+    """
+    from mmengine.logging import HistoryBuffer
+    allowed = {'min', 'max', 'mean', 'current'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer '
+        f'statistics methods {sorted(allowed)} are allowed')
+
+
 def allow_mmengine_checkpoint_objects() -> None:
     """Let ``torch.load(weights_only=True)`` read mmengine checkpoints.
 
     torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``; mmengine
     0.10.7 calls it without the argument, and its checkpoints hold a
-    ``HistoryBuffer`` and numpy arrays/scalars in ``message_hub``, so
-    ``--resume`` fails with an ``UnpicklingError``. Rather than turning the
-    safe loader off, the few types mmengine writes are allow-listed. Remove
-    once mmengine passes ``weights_only`` itself.
+    ``HistoryBuffer`` (with its statistics methods) and numpy arrays/scalars
+    in ``message_hub``, so ``--resume`` fails with an ``UnpicklingError``.
+    Rather than turning the safe loader off, the few types mmengine writes are
+    allow-listed. Remove once mmengine passes ``weights_only`` itself.
     """
     import torch
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 loads everything anyway
         return
     from mmengine.logging import HistoryBuffer
-    safe = [HistoryBuffer, np.ndarray, np.dtype]
+    safe = [HistoryBuffer, np.ndarray, np.dtype,
+            (_history_buffer_getattr, 'builtins.getattr')]
     try:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy < 2

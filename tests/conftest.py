@@ -12,9 +12,15 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 @pytest.fixture(scope='session')
 def toy_lvis(tmp_path_factory):
-    """A small toy LVIS v0.5 data set: 400 train / 60 val images of 64 px."""
+    """A small toy LVIS v0.5 data set: 80 train / 40 val images of 64 px.
+
+    Category counts are scaled by 0.15, so the frequency groups differ from
+    the full toy set (they are recomputed from the actual counts).
+    """
     from lt_plugins.data.toy_lvis import generate_toy_lvis
     root = str(tmp_path_factory.mktemp('toy_lvis'))
-    paths = generate_toy_lvis(root, num_train_images=400, num_val_images=60,
-                              image_size=64, seed=0)
+    paths = generate_toy_lvis(root, num_train_images=80, num_val_images=40,
+                              image_size=64, val_images_per_category=(4, 6,
+                                                                      10),
+                              seed=0, count_scale=0.15)
     return dict(root=root, **paths)

@@ -2,7 +2,9 @@
 """Train a detector or classifier with the lt_plugins components.
 
 Behaves like ``tools/train.py`` of mmdet 3.x / mmpretrain 1.x (same
-arguments); the config loads the plugin through ``custom_imports``.
+arguments); the config loads the plugin through ``custom_imports``. On a
+machine without a GPU, ``torchrun ... tools/train.py CONFIG --launcher
+pytorch`` trains with gloo DDP on the CPU.
 ``--amp`` needs a GPU: mmengine's ``AmpOptimWrapper`` refuses to run on the
 CPU.
 """
@@ -17,6 +19,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import lt_plugins.compat  # noqa: F401  (torch.load / lvis fixes before resume)
+from lt_plugins.engine.cpu_distributed import prepare_cpu_distributed
 
 
 def parse_args(argv=None):
@@ -98,6 +101,8 @@ def build_cfg(args) -> Config:
 
 def main(argv=None):
     cfg = build_cfg(parse_args(argv))
+    # torchrun on a machine without a GPU: gloo, no device ids
+    prepare_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -1,6 +1,6 @@
 # Toy Faster R-CNN on the generated toy LVIS v0.5 data (tools/make_toy_lvis.py):
 # the LVIS CE baseline with what a 2-core CPU needs changed: a small ResNet-18
-# (base width 32) trained from scratch (no checkpoint can be downloaded),
+# (base width 16) trained from scratch (no checkpoint can be downloaded),
 # 160 px images, lighter proposal settings, a short schedule.
 _base_ = '../lvis/faster-rcnn_r50_fpn_1x_lvis-v0.5_ce.py'
 
@@ -12,17 +12,17 @@ classes = ('red_square', 'crimson_square', 'blue_circle', 'navy_circle',
            'black_circle', 'gold_star', 'magenta_hexagon', 'lime_diamond',
            'maroon_square')
 metainfo = dict(classes=classes)
-image_scale = (192, 192)
+image_scale = (160, 160)
 max_epochs = 12
 
 model = dict(
     backbone=dict(
         depth=18,
-        base_channels=32,
+        base_channels=16,
         frozen_stages=-1,
         norm_eval=False,
         init_cfg=None),
-    neck=dict(in_channels=[32, 64, 128, 256], out_channels=64),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
     rpn_head=dict(in_channels=64, feat_channels=64),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=64),

@@ -226,7 +226,8 @@ def generate_toy_lvis(out_dir: str,
                       image_size: int = 160,
                       val_images_per_category: Tuple[int, int, int] = (12, 24,
                                                                        48),
-                      seed: int = 0) -> Dict[str, str]:
+                      seed: int = 0,
+                      count_scale: float = 1.0) -> Dict[str, str]:
     """Write the toy data set to ``out_dir``.
 
     Layout (mirrors ``data/lvis_v0.5``)::
@@ -244,11 +245,16 @@ def generate_toy_lvis(out_dir: str,
         val_images_per_category (tuple): Validation images per category for
             rare, common and frequent categories, so every group is scored.
         seed (int): Random seed; the same seed gives identical files.
+        count_scale (float): Multiplies every category's number of training
+            images (at least 1 each), for quick tests on a smaller set; the
+            frequency groups are recomputed from the actual counts.
 
     Returns:
         dict: Paths of the two annotation files.
     """
-    counts = [c[3] for c in TOY_CATEGORIES]
+    if count_scale <= 0:
+        raise ValueError(f'count_scale must be > 0, got {count_scale!r}')
+    counts = [max(1, int(round(c[3] * count_scale))) for c in TOY_CATEGORIES]
     if max(counts) > num_train_images:
         raise ValueError(f'num_train_images={num_train_images} is smaller '
                          f'than the largest category ({max(counts)} images)')
@@ -260,7 +266,8 @@ def generate_toy_lvis(out_dir: str,
         rng, osp.join(out_dir, 'train2017'), 'toy_train', 1, 1, train_assign,
         image_size, not_exhaustive_prob=0.05)
     val_counts = [
-        val_images_per_category['rcf'.index(frequency_group(n))]
+        min(num_val_images,
+            val_images_per_category['rcf'.index(frequency_group(n))])
         for n in counts
     ]
     val_assign = _assign_categories(rng, num_val_images, val_counts)

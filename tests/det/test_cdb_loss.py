@@ -1,0 +1,118 @@
+"""CDB losses as mmdet box-head losses: interface, numbers, state."""
+import pytest
+import torch
+from mmdet.models.losses import CrossEntropyLoss, FocalLoss
+from mmdet.registry import MODELS
+
+import lt_plugins.det  # noqa: F401
+
+
+def _inputs(n=6, c=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    score = torch.randn(n, c + 1, generator=g)
+    label = torch.randint(0, c + 1, (n, ), generator=g)
+    label_weight = torch.rand(n, generator=g)
+    return score, label, label_weight
+
+
+def test_unit_weights_equal_mmdet_cross_entropy_number_for_number():
+    score, label, lw = _inputs()
+    cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4))
+    ce = CrossEntropyLoss()
+    for kw in (dict(), dict(avg_factor=3.0), dict(reduction_override='none'),
+               dict(reduction_override='sum')):
+        torch.testing.assert_close(cdb(score, label, lw, **kw),
+                                   ce(score, label, lw, **kw))
+
+
+def test_foreground_weights_scale_each_sample_background_configurable():
+    score, label, lw = _inputs()
+    cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4,
+                            background_weight=0.5))
+    w = torch.tensor([0.2, 1.0, 2.0, 3.0])
+    cdb.update_weights(w)
+    full = torch.cat([w, torch.tensor([0.5])])
+    ce = CrossEntropyLoss()(score, label, reduction_override='none')
+    torch.testing.assert_close(
+        cdb(score, label, reduction_override='none'), full[label] * ce)
+    # mean over samples (avg_factor), not over the sum of weights
+    torch.testing.assert_close(
+        cdb(score, label, lw, avg_factor=4.0),
+        (full[label] * ce * lw).sum() / 4.0)
+
+
+def test_weights_are_a_buffer_saved_with_the_model():
+    cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=3))
+    cdb.update_weights([0.5, 1.0, 1.5])
+    state = cdb.state_dict()
+    torch.testing.assert_close(state['class_weight'],
+                               torch.tensor([0.5, 1.0, 1.5, 1.0]))
+    fresh = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=3))
+    fresh.load_state_dict(state)
+    torch.testing.assert_close(fresh.foreground_weights,
+                               torch.tensor([0.5, 1.0, 1.5]))
+
+
+def test_bad_weights_and_arguments_are_named():
+    cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=3))
+    with pytest.raises(ValueError, match='got 2 class weights'):
+        cdb.update_weights([1.0, 2.0])
+    with pytest.raises(ValueError, match='finite'):
+        cdb.update_weights([1.0, float('nan'), 1.0])
+    with pytest.raises(ValueError, match='use_sigmoid'):
+        MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=3,
+                          use_sigmoid=True))
+    with pytest.raises(ValueError, match='num_classes'):
+        MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=0))
+    score, label, _ = _inputs(c=4)
+    with pytest.raises(ValueError, match='4 class weights but cls_score has 5'):
+        cdb(score, label)
+
+
+def test_focal_variant_with_gamma_zero_is_the_ce_variant():
+    score, label, lw = _inputs()
+    w = [0.5, 1.0, 2.0, 4.0]
+    ce = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4))
+    fl = MODELS.build(dict(type='CDBFocalLoss', num_classes=4, gamma=0.0))
+    ce.update_weights(w)
+    fl.update_weights(w)
+    torch.testing.assert_close(fl(score, label, lw), ce(score, label, lw))
+    fl2 = MODELS.build(dict(type='CDBFocalLoss', num_classes=4, gamma=2.0))
+    assert fl2(score, label, lw) < ce(score, label, lw)
+
+
+def test_sigmoid_focal_with_unit_weights_equals_mmdet_focal_loss():
+    g = torch.Generator().manual_seed(1)
+    pred = torch.randn(8, 5, generator=g)
+    target = torch.randint(0, 6, (8, ), generator=g)  # 5 = background
+    weight = torch.rand(8, generator=g)
+    ours = MODELS.build(dict(type='CDBSigmoidFocalLoss', num_classes=5))
+    ref = FocalLoss(use_sigmoid=True, gamma=2.0, alpha=0.25)
+    torch.testing.assert_close(
+        ours(pred, target, weight, avg_factor=3.0),
+        ref(pred, target, weight, avg_factor=3.0))
+    w = torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0])
+    ours.update_weights(w)
+    per_elem = ours(pred, target, reduction_override='none')
+    ref_elem = ref(pred, target, reduction_override='none')
+    torch.testing.assert_close(per_elem, ref_elem * w[None, :])
+
+
+def test_box_head_loss_uses_the_cdb_loss_through_its_own_interface():
+    head = MODELS.build(
+        dict(type='Shared2FCBBoxHead', in_channels=8, fc_out_channels=16,
+             roi_feat_size=2, num_classes=3,
+             bbox_coder=dict(type='DeltaXYWHBBoxCoder',
+                             target_means=[0., 0., 0., 0.],
+                             target_stds=[0.1, 0.1, 0.2, 0.2]),
+             loss_cls=dict(type='CDBCrossEntropyLoss', num_classes=3),
+             loss_bbox=dict(type='L1Loss', loss_weight=1.0)))
+    head.loss_cls.update_weights([2.0, 2.0, 2.0])
+    score = torch.randn(5, 4)
+    labels = torch.tensor([0, 1, 2, 3, 3])
+    lw = torch.ones(5)
+    losses = head.loss(score, torch.randn(5, 12), torch.rand(5, 5),
+                       labels, lw, torch.zeros(5, 4), torch.zeros(5, 4))
+    ce = torch.nn.functional.cross_entropy(score, labels, reduction='none')
+    expect = (ce * torch.tensor([2.0, 2.0, 2.0, 1.0, 1.0])).sum() / 5
+    torch.testing.assert_close(losses['loss_cls'], expect)

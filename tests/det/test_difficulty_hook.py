@@ -1,0 +1,172 @@
+"""The CDB difficulty hook in real mmengine runs on the toy LVIS data."""
+import json
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import lt_plugins.det  # noqa: F401  (also lets torch.load read checkpoints)
+from lt_plugins.core.difficulty import compute_cdb_weights
+from lt_plugins.data.lvis_split import split_lvis_heldout
+from .toy_runs import REPO, scalars, train, write_config
+
+PROBE = """
+custom_imports = dict(
+    imports=['lt_plugins.det', 'tests.det.probe_hook'],
+    allow_failed_imports=False)
+custom_hooks = [
+    dict(type='CDBDifficultyHook', dataloader=heldout_dataloader,
+         metric='bbox', interval=1, tau='sigmoid'),
+    dict(type='CDBWeightProbeHook'),
+]
+"""
+
+
+@pytest.fixture(scope='module')
+def cdb_data(toy_lvis, tmp_path_factory):
+    """The toy set plus its held-out split, as the user cuts it."""
+    root = str(tmp_path_factory.mktemp('toy_cdb'))
+    shutil.copytree(toy_lvis['root'], root, dirs_exist_ok=True)
+    ann = osp.join(root, 'annotations')
+    with open(osp.join(ann, 'lvis_v0.5_train.json')) as f:
+        data = json.load(f)
+    train_ann, heldout_ann, _ = split_lvis_heldout(
+        data, images_per_category=3, seed=0)
+    for name, obj in (('lvis_v0.5_train_cdb.json', train_ann),
+                      ('lvis_v0.5_heldout.json', heldout_ann)):
+        with open(osp.join(ann, name), 'w') as f:
+            json.dump(obj, f)
+    return root
+
+
+@pytest.fixture(scope='module')
+def first_run(cdb_data, tmp_path_factory):
+    """One epoch of the toy CDB detector; the run the other tests inspect."""
+    tmp = tmp_path_factory.mktemp('cdb_run')
+    cfg = write_config(str(tmp / 'cfg.py'), 'toy/faster-rcnn_toy-lvis_cdb.py',
+                       cdb_data, epochs=1, extra=PROBE)
+    work = str(tmp / 'work')
+    proc = train(cfg, work)
+    return dict(cfg=cfg, work=work, log=proc.stdout + proc.stderr)
+
+
+def test_hook_updates_weights_from_heldout_ap_each_epoch(first_run):
+    hist = json.load(open(osp.join(first_run['work'], 'cdb_history.json')))
+    assert len(hist['classes']) == 20 and hist['tau_mode'] == 'sigmoid'
+    (rec, ) = hist['history']
+    assert rec['epoch'] == 1
+    perf = np.array([-1.0 if p is None else p for p in rec['performance']])
+    expect = compute_cdb_weights(perf, 'sigmoid')
+    np.testing.assert_allclose(rec['weights'], expect.weights, rtol=1e-6)
+    assert rec['tau'] == pytest.approx(expect.tau)
+    # the loss trained with ones in epoch 1 and holds the new weights after
+    probe = json.load(open(osp.join(first_run['work'], 'weights_rank0.json')))
+    np.testing.assert_allclose(probe[0]['weights'][0], np.ones(20))
+    np.testing.assert_allclose(probe[-1]['weights'][0], rec['weights'],
+                               rtol=1e-6)
+    # and the checkpoint carries both the buffer and the hook state
+    ckpt = torch.load(osp.join(first_run['work'], 'epoch_1.pth'),
+                      map_location='cpu')
+    buf = ckpt['state_dict']['roi_head.bbox_head.loss_cls.class_weight']
+    np.testing.assert_allclose(buf[:20].numpy(), rec['weights'], rtol=1e-6)
+    assert ckpt['cdb_difficulty']['history'][0]['epoch'] == 1
+
+
+def test_hook_logs_tau_bias_and_missing_categories(first_run):
+    assert 'CDB after epoch 1: tau=' in first_run['log']
+    assert 'classes without AP' in first_run['log']
+    recs = [r for r in scalars(first_run['work']) if 'cdb/tau' in r]
+    assert len(recs) == 1
+    for key in ('cdb/bias', 'cdb/weight_min', 'cdb/weight_max',
+                'cdb/num_missing'):
+        assert key in recs[0]
+
+
+def test_hook_measures_what_the_lvis_api_gives_for_the_checkpoint(
+        first_run, cdb_data, tmp_path):
+    """Evaluate epoch_1.pth on the held-out split with tools/test.py."""
+    import subprocess
+    import sys
+    hist = json.load(open(osp.join(first_run['work'], 'cdb_history.json')))
+    perf = [p for p in hist['history'][0]['performance'] if p is not None]
+    cfg = tmp_path / 'test_cfg.py'
+    cfg.write_text(
+        f"_base_ = {first_run['cfg']!r}\n"
+        "test_dataloader = {{_base_.heldout_dataloader}}\n"
+        "test_evaluator = dict(type='LVISPerCategoryMetric', "
+        f"ann_file={cdb_data + '/annotations/lvis_v0.5_heldout.json'!r})\n")
+    out = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/test.py'), str(cfg),
+         osp.join(first_run['work'], 'epoch_1.pth'), '--work-dir',
+         str(tmp_path / 'test')], cwd=REPO, capture_output=True, text=True,
+        env=dict(__import__('os').environ, PYTHONPATH=REPO))
+    assert out.returncode == 0, out.stderr[-3000:]
+    test_recs = scalars(str(tmp_path / 'test'))
+    if test_recs:
+        ap = test_recs[-1]['lvis/bbox_AP']
+    else:  # tools/test.py logs metrics to the log only
+        line = [ln for ln in (out.stdout + out.stderr).splitlines()
+                if 'lvis/bbox_AP:' in ln][-1]
+        ap = float(line.split('lvis/bbox_AP:')[1].split()[0])
+    assert np.mean(perf) == pytest.approx(ap, abs=1e-3)
+
+
+def test_resume_continues_with_the_interrupted_runs_weights(
+        first_run, cdb_data, tmp_path):
+    work = str(tmp_path / 'work')
+    shutil.copytree(first_run['work'], work)
+    cfg = write_config(str(tmp_path / 'cfg2.py'),
+                       'toy/faster-rcnn_toy-lvis_cdb.py', cdb_data, epochs=2,
+                       val_interval=10, extra=PROBE)
+    proc = train(cfg, work, ['--resume'])
+    assert 'resumed epoch: 1' in (proc.stdout + proc.stderr).lower() or \
+        'resumed' in (proc.stdout + proc.stderr).lower()
+    first = json.load(open(osp.join(first_run['work'],
+                                    'cdb_history.json')))['history'][0]
+    probe = json.load(open(osp.join(work, 'weights_rank0.json')))
+    # epoch 2 trains with exactly the weights measured after epoch 1
+    assert probe[0]['when'] == 'before_epoch' and probe[0]['epoch'] == 1
+    # (the loss buffer is float32)
+    np.testing.assert_array_equal(np.float32(probe[0]['weights'][0]),
+                                  np.float32(first['weights']))
+    hist = json.load(open(osp.join(work, 'cdb_history.json')))['history']
+    assert [r['epoch'] for r in hist] == [1, 2]
+    assert hist[0] == first
+
+
+def test_no_detections_early_in_training_falls_back_without_crashing(
+        cdb_data, tmp_path):
+    # a score threshold above 1 leaves the held-out split without detections
+    cfg = write_config(
+        str(tmp_path / 'cfg.py'), 'toy/faster-rcnn_toy-lvis_cdb.py', cdb_data,
+        epochs=1, val_interval=10,
+        extra=PROBE + 'model = dict(test_cfg=dict(rcnn=dict(score_thr=1.1)))\n')
+    proc = train(cfg, str(tmp_path / 'work'))
+    hist = json.load(open(tmp_path / 'work' / 'cdb_history.json'))
+    rec = hist['history'][0]
+    assert rec['num_missing'] == 20 and rec['tau'] == 0.0
+    np.testing.assert_allclose(rec['weights'], np.ones(20))
+    assert '20 of 20 classes without AP' in proc.stdout + proc.stderr
+
+
+def test_two_process_ddp_run_ends_with_identical_weights_on_every_rank(
+        cdb_data, tmp_path):
+    """torchrun --nproc_per_node=2 with gloo on the CPU."""
+    cfg = write_config(str(tmp_path / 'cfg.py'),
+                       'toy/faster-rcnn_toy-lvis_cdb.py', cdb_data, epochs=1,
+                       val_interval=10, extra=PROBE)
+    work = tmp_path / 'work'
+    proc = train(cfg, str(work), ['--launcher', 'pytorch'], nproc=2)
+    log = proc.stdout + proc.stderr
+    # (mmengine reports the world size as 'GPU number')
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log
+    ranks = [json.load(open(work / f'weights_rank{r}.json')) for r in (0, 1)]
+    hist = json.load(open(work / 'cdb_history.json'))['history']
+    assert len(hist) == 1 and hist[0]['num_missing'] < 20
+    for rank in ranks:
+        assert rank[-1]['when'] == 'after_epoch'
+        np.testing.assert_array_equal(np.float32(rank[-1]['weights'][0]),
+                                      np.float32(hist[0]['weights']))
+    assert ranks[0][-1]['weights'] == ranks[1][-1]['weights']

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Cut a class-balanced held-out split out of an LVIS training json.
+
+Writes the remaining training split and the held-out split as two LVIS json
+files and prints a summary per frequency group. See
+docs/lvis_heldout_split.md.
+
+Example::
+
+    python tools/make_lvis_heldout.py \\
+        data/lvis_v0.5/annotations/lvis_v0.5_train.json \\
+        --out-train data/lvis_v0.5/annotations/lvis_v0.5_train_cdb.json \\
+        --out-heldout data/lvis_v0.5/annotations/lvis_v0.5_heldout_cdb.json \\
+        --images-per-category 10 --seed 0
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+from lt_plugins.data.lvis_split import dump_lvis_json, split_lvis_heldout
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('annotations', help='input LVIS training json')
+    parser.add_argument('--out-train', required=True,
+                        help='output json of the remaining training split')
+    parser.add_argument('--out-heldout', required=True,
+                        help='output json of the held-out split')
+    parser.add_argument('--images-per-category', type=int, default=10,
+                        help='cap of held-out images per category (>= 1)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the tie-breaking order')
+    parser.add_argument('--min-train-images', type=int, default=1,
+                        help='training images no category may go below '
+                        '(>= 1)')
+    parser.add_argument('--max-heldout-fraction', type=float, default=1.0,
+                        help='largest fraction of a category\'s images that '
+                        'may be held out, in (0, 1]')
+    parser.add_argument('--keep-counts', action='store_true',
+                        help='keep the input\'s category image_count, '
+                        'instance_count and frequency in the training json '
+                        'instead of recomputing them from the new split')
+    parser.add_argument('--summary-json', default=None,
+                        help='also write the summary (per group and per '
+                        'category) to this json file')
+    args = parser.parse_args(argv)
+    if args.images_per_category < 1:
+        parser.error('--images-per-category must be >= 1, got '
+                     f'{args.images_per_category}')
+    if args.min_train_images < 1:
+        parser.error('--min-train-images must be >= 1, got '
+                     f'{args.min_train_images}')
+    if not 0 <= args.seed < 2**32:
+        parser.error(f'--seed must be in [0, 2**32), got {args.seed}')
+    if not 0.0 < args.max_heldout_fraction <= 1.0:
+        parser.error('--max-heldout-fraction must be in (0, 1], got '
+                     f'{args.max_heldout_fraction}')
+    if not osp.isfile(args.annotations):
+        parser.error(f'annotation file not found: {args.annotations}')
+    outs = {
+        '--out-train': osp.abspath(args.out_train),
+        '--out-heldout': osp.abspath(args.out_heldout)
+    }
+    if outs['--out-train'] == outs['--out-heldout']:
+        parser.error('--out-train and --out-heldout are the same file: '
+                     f'{args.out_train}')
+    for name, path in outs.items():
+        if path == osp.abspath(args.annotations):
+            parser.error(f'{name} would overwrite the input file '
+                         f'{args.annotations}')
+    return parser, args
+
+
+def main(argv=None) -> int:
+    parser, args = parse_args(argv)
+    try:
+        with open(args.annotations) as f:
+            ann = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        parser.error(f'{args.annotations} is not valid json: {e}')
+    try:
+        train, heldout, summary = split_lvis_heldout(
+            ann,
+            images_per_category=args.images_per_category,
+            seed=args.seed,
+            min_train_images=args.min_train_images,
+            recompute_frequency=not args.keep_counts,
+            max_heldout_fraction=args.max_heldout_fraction)
+    except (TypeError, ValueError) as e:
+        parser.error(f'{args.annotations} is not a usable LVIS annotation '
+                     f'file: {e}')
+    dump_lvis_json(train, args.out_train)
+    dump_lvis_json(heldout, args.out_heldout)
+    if args.summary_json:
+        dump_lvis_json(summary.to_dict(), args.summary_json)
+    print(summary.format_table())
+    print(f'wrote {args.out_train} and {args.out_heldout}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
