@@ -25,7 +25,12 @@ CONFIGS = {
 
 def run(cmd):
     print('+', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=REPO)
+    # One OpenMP thread per process: on a 2-core machine, two threads per
+    # process next to a data-loading worker made training several times
+    # slower, not faster. Set OMP_NUM_THREADS yourself to override.
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    subprocess.run(cmd, check=True, cwd=REPO, env=env)
 
 
 def final_metrics(work_dir: str) -> dict:

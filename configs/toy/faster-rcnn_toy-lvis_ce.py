@@ -13,7 +13,7 @@ classes = ('red_square', 'crimson_square', 'blue_circle', 'navy_circle',
            'maroon_square')
 metainfo = dict(classes=classes)
 image_scale = (160, 160)
-max_epochs = 12
+max_epochs = 6
 
 model = dict(
     backbone=dict(
@@ -76,7 +76,7 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=200),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-         milestones=[9, 11], gamma=0.1)
+         milestones=[4, 5], gamma=0.1)
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 default_hooks = dict(
