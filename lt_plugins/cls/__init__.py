@@ -7,4 +7,6 @@ Nothing here imports mmdet.
 """
 from lt_plugins import compat  # noqa: F401  (applies the stack fixes)
 
-from . import ala, cdb, datasets, difficulty_net, evaluation, iwb  # noqa: F401
+from lt_plugins import engine  # noqa: F401  (FreezeAllButHook)
+from . import (ala, backbones, cdb, datasets, difficulty_net,  # noqa: F401
+               evaluation, iwb)

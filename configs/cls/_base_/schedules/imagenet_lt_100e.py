@@ -1,0 +1,12 @@
+# ImageNet-LT schedule of the CDB paper (sec. 4.1): 100 epochs, batch 512,
+# SGD momentum 0.9, weight decay 5e-4, lr 0.2 with cosine decay.
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0,
+         end=100, convert_to_iter_based=True),
+]
+train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=512)

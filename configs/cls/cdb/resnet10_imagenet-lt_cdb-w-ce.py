@@ -1,0 +1,15 @@
+# CDB-W-CE on ImageNet-LT: difficulty measured on the val split (20/class).
+_base_ = ['./resnet10_imagenet-lt_ce.py']
+
+model = dict(
+    head=dict(loss=dict(_delete_=True, type='CDBLoss', num_classes=1000)))
+
+custom_hooks = [
+    dict(
+        type='CDBClsHook',
+        interval=1,
+        tau='sigmoid',
+        dataloader=dict(
+            batch_size=256, num_workers=8,
+            dataset={{_base_.heldout_dataset}})),
+]

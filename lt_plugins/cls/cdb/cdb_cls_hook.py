@@ -1,0 +1,166 @@
+"""Class-difficulty measurement for classifiers (CDB, paper section 3)."""
+import copy
+from typing import List, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.dist import all_reduce
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+from torch.utils.data import DataLoader
+
+from lt_plugins.engine.difficulty_hook import DifficultyHookBase
+
+
+def per_class_accuracy(pred: torch.Tensor, target: torch.Tensor,
+                       num_classes: int) -> torch.Tensor:
+    """Correct and total counts per class (summable over ranks).
+
+    Args:
+        pred (torch.Tensor): Predicted labels, shape (N,).
+        target (torch.Tensor): True labels, shape (N,).
+        num_classes (int): C.
+
+    Returns:
+        torch.Tensor: float64, shape (2, C): row 0 correct, row 1 total.
+    """
+    target = target.long().reshape(-1)
+    pred = pred.long().reshape(-1)
+    if target.numel() and (target.min() < 0 or target.max() >= num_classes):
+        raise ValueError(f'held-out label {int(target.max())} outside '
+                         f'[0, {num_classes})')
+    correct = torch.bincount(target[pred == target], minlength=num_classes)
+    total = torch.bincount(target, minlength=num_classes)
+    return torch.stack([correct, total]).double()
+
+
+@HOOKS.register_module()
+class CDBClsHook(DifficultyHookBase):
+    """Measure per-class top-1 accuracy on a held-out split and set CDB
+    weights in every :class:`CDBLoss` of the model and in a
+    :class:`CDBSampler` of the training loader.
+
+    After every ``interval`` epochs the model predicts the held-out split
+    (each rank a disjoint share), per-class correct/total counts are summed
+    over ranks, ``A_c = correct_c / total_c`` (paper eq. 3; a class without
+    held-out images is unmeasured and keeps its previous difficulty), and
+    :func:`lt_plugins.core.compute_cdb_weights` gives the weights (eqs.
+    5-11). Schedule, checkpoint state, logging and the JSON history are those
+    of :class:`~lt_plugins.engine.difficulty_hook.DifficultyHookBase`.
+
+    Example::
+
+        custom_hooks = [dict(type='CDBClsHook', interval=1,
+                             dataloader=dict(batch_size=128, num_workers=2,
+                                             dataset=heldout_dataset))]
+
+    Args:
+        dataloader (dict): Config of the held-out dataloader (as
+            ``val_dataloader``). Without a sampler it gets
+            ``DefaultSampler(shuffle=False, round_up=False)``; ``round_up``
+            is forced off so that no image is counted twice under DDP.
+        **kwargs: ``interval``, ``tau``, ``t_max``, ``eps``, ``d_min``,
+            ``power``, ``normalize``, ``history_file`` of the base hook.
+    """
+
+    metric_name = 'accuracy'
+
+    def __init__(self, dataloader: Union[dict, DataLoader], **kwargs) -> None:
+        super().__init__(**kwargs)
+        if isinstance(dataloader, dict):
+            dataloader = copy.deepcopy(dataloader)
+            sampler = dataloader.setdefault(
+                'sampler', dict(type='DefaultSampler', shuffle=False))
+            if sampler.get('type') in ('DefaultSampler',
+                                       'mmengine.DefaultSampler'):
+                sampler['round_up'] = False
+        self._dataloader = dataloader
+        self._targets: List = []
+
+    # ------------------------------------------------------------ helpers
+    @property
+    def dataloader(self) -> DataLoader:
+        if not isinstance(self._dataloader, DataLoader):
+            from mmengine.runner import Runner
+            self._dataloader = Runner.build_dataloader(self._dataloader)
+        return self._dataloader
+
+    @staticmethod
+    def _unwrap(model):
+        return model.module if is_model_wrapper(model) else model
+
+    def _find_targets(self, runner) -> List:
+        """Every CDB loss of the model, then the train sampler if CDB-S."""
+        targets = [
+            m for m in self._unwrap(runner.model).modules()
+            if hasattr(m, 'update_weights') and hasattr(m, 'class_weight')
+        ]
+        sampler = getattr(runner.train_dataloader, 'sampler', None)
+        if hasattr(sampler, 'update_weights'):
+            targets.append(sampler)
+        if not targets:
+            raise RuntimeError(
+                'CDBClsHook found neither a CDB loss (e.g. '
+                "loss=dict(type='CDBLoss', ...)) in the model nor a "
+                "CDBSampler (sampler=dict(type='CDBSampler')) in "
+                'train_dataloader; there is nothing to weight')
+        n = {int(t.num_classes) for t in targets}
+        if len(n) != 1:
+            raise ValueError(f'the CDB losses/sampler disagree on the number '
+                             f'of classes: {sorted(n)}')
+        return targets
+
+    # ------------------------------------------------------- base contract
+    def class_names(self, runner) -> Sequence[str]:
+        classes = self.dataloader.dataset.metainfo.get('classes')
+        n = self._num_classes(runner)
+        if classes is None:
+            return [str(i) for i in range(n)]
+        if len(classes) != n:
+            raise ValueError(f'the held-out data set has {len(classes)} '
+                             f'classes, the CDB loss/sampler {n}')
+        return list(classes)
+
+    def _num_classes(self, runner) -> int:
+        if not self._targets:
+            self._targets = self._find_targets(runner)
+        return int(self._targets[0].num_classes)
+
+    def before_train(self, runner) -> None:
+        self._targets = self._find_targets(runner)
+        self.class_names(runner)  # fail early on a class-count mismatch
+        super().before_train(runner)
+
+    def apply_weights(self, runner, weights: np.ndarray) -> None:
+        if not self._targets:
+            self._targets = self._find_targets(runner)
+        for target in self._targets:
+            target.update_weights(weights)
+
+    @torch.no_grad()
+    def measure(self, runner) -> np.ndarray:
+        """Per-class top-1 accuracy on the held-out split, shape (C,).
+
+        NaN for a class without held-out images (unmeasured).
+        """
+        num_classes = self._num_classes(runner)
+        model = runner.model
+        was_training = model.training
+        model.eval()
+        counts = torch.zeros(2, num_classes, dtype=torch.float64)
+        try:
+            for data_batch in self.dataloader:
+                outputs = model.val_step(data_batch)
+                pred = torch.stack([
+                    o.pred_score.argmax() if 'pred_score' in o else
+                    o.pred_label.reshape(-1)[0] for o in outputs
+                ]).cpu()
+                gt = torch.cat(
+                    [o.gt_label.reshape(-1)[:1] for o in outputs]).cpu()
+                counts += per_class_accuracy(pred, gt, num_classes)
+        finally:
+            model.train(was_training)
+        all_reduce(counts, op='sum')  # no-op without DDP
+        correct, total = counts.numpy()
+        with np.errstate(invalid='ignore', divide='ignore'):
+            return np.where(total > 0, correct / total, np.nan)

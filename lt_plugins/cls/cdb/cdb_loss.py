@@ -1,0 +1,120 @@
+"""CDB-W-CE and CDB-W-FL losses for mmpretrain classification heads."""
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmpretrain.registry import MODELS
+
+from lt_plugins.core.cdb_loss import (cdb_cross_entropy,
+                                      cdb_softmax_focal_loss, reduce_loss)
+
+
+@MODELS.register_module()
+class CDBLoss(nn.Module):
+    """Class-difficulty weighted softmax CE or focal loss (paper eqs. 12-14).
+
+    ``loss_i = w_{y_i} * CE_i`` (CDB-W-CE, ``focal_gamma=None``) or
+    ``w_{y_i} * (1 - p_{y_i}) ** gamma * CE_i`` (CDB-W-FL); the mean divides
+    by the number of samples (or ``avg_factor``), not by the sum of weights
+    (SPEC section 1). The math is :mod:`lt_plugins.core.cdb_loss`.
+
+    The weights ``w`` live in the buffer ``class_weight`` (ones until the
+    first difficulty measurement); :class:`CDBClsHook` sets them with
+    :meth:`update_weights`. Being a buffer they are part of the model's
+    state dict, hence of every checkpoint.
+
+    Example::
+
+        head=dict(type='LinearClsHead', num_classes=100, in_channels=64,
+                  loss=dict(type='CDBLoss', num_classes=100))
+
+    Args:
+        num_classes (int): Number of classes C.
+        focal_gamma (float, optional): ``None`` for CDB-W-CE, the focusing
+            exponent (e.g. 2.0) for CDB-W-FL.
+        loss_weight (float): Multiplier of the loss. Defaults to 1.
+        reduction (str): ``'mean'``, ``'sum'`` or ``'none'``.
+        ignore_index (int): Label whose samples get loss 0.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 focal_gamma: Optional[float] = None,
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean',
+                 ignore_index: int = -100) -> None:
+        super().__init__()
+        if not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(
+                f'num_classes must be a positive int, got {num_classes!r}')
+        if focal_gamma is not None and not focal_gamma >= 0:
+            raise ValueError(
+                f'focal_gamma must be None or >= 0, got {focal_gamma!r}')
+        if reduction not in ('none', 'mean', 'sum'):
+            raise ValueError(
+                f'reduction must be none, mean or sum, got {reduction!r}')
+        self.num_classes = num_classes
+        self.focal_gamma = focal_gamma
+        self.loss_weight = loss_weight
+        self.reduction = reduction
+        self.ignore_index = ignore_index
+        self.register_buffer('class_weight', torch.ones(num_classes))
+
+    @torch.no_grad()
+    def update_weights(
+            self, weights: Union[np.ndarray, torch.Tensor,
+                                 Sequence[float]]) -> None:
+        """Replace the class weights.
+
+        Args:
+            weights (array-like): New weights, shape (num_classes,), finite
+                and >= 0.
+        """
+        w = torch.as_tensor(np.asarray(weights, dtype=np.float64))
+        if w.shape != (self.num_classes, ):
+            raise ValueError(f'CDBLoss has {self.num_classes} classes but got '
+                             f'weights of shape {tuple(w.shape)}')
+        if not torch.isfinite(w).all() or (w < 0).any():
+            raise ValueError(f'class weights must be finite and >= 0, got '
+                             f'{w.tolist()}')
+        self.class_weight.copy_(w.to(self.class_weight))
+
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
+        """Weighted loss of a batch.
+
+        Args:
+            cls_score (torch.Tensor): Logits, shape (N, C).
+            label (torch.Tensor): Hard labels, shape (N,).
+            weight (torch.Tensor, optional): Per-sample weights, shape (N,).
+            avg_factor (float, optional): Divisor of the mean.
+            reduction_override (str, optional): Overrides ``reduction``.
+
+        Returns:
+            torch.Tensor: Scalar loss, or shape (N,) for ``'none'``.
+        """
+        if label.dim() != 1:
+            raise ValueError(
+                'CDBLoss needs hard labels of shape (N,), got shape '
+                f'{tuple(label.shape)} (soft labels from mixup/cutmix or '
+                'label smoothing are not supported)')
+        reduction = reduction_override or self.reduction
+        if self.focal_gamma is None:
+            loss = cdb_cross_entropy(cls_score, label, self.class_weight,
+                                     self.ignore_index)
+        else:
+            loss = cdb_softmax_focal_loss(cls_score, label, self.class_weight,
+                                          self.focal_gamma, self.ignore_index)
+        loss = reduce_loss(loss, weight, reduction, avg_factor)
+        return self.loss_weight * loss
+
+    def extra_repr(self) -> str:
+        kind = ('CDB-W-CE' if self.focal_gamma is None else
+                f'CDB-W-FL, gamma={self.focal_gamma}')
+        return f'{kind}, num_classes={self.num_classes}'

@@ -1,0 +1,117 @@
+"""CDBClsHook: weights from held-out predictions, by hand."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import Runner
+
+import lt_plugins.cls  # noqa: F401
+from lt_plugins.cls.cdb import CDBClsHook, CDBLoss, CDBSampler
+
+from cls_toy_config import toy_config
+
+
+def _runner(toy_root, work_dir, config='toy_cifar10-lt_cdb-w-ce.py',
+            **options):
+    return Runner.from_cfg(toy_config(toy_root, work_dir, config, **options))
+
+
+def _hook(runner):
+    return next(h for h in runner.hooks if isinstance(h, CDBClsHook))
+
+
+def _hand_weights(acc):
+    """SPEC section 1 / paper eqs. 3, 5, 10, 11 written out."""
+    acc = np.asarray(acc, dtype=np.float64)
+    d = np.clip(1 - acc, 1e-3, 1)
+    bias = max(acc.max() / (acc.min() + 0.01) - 1, 0)
+    tau = 5 * (2 / (1 + math.exp(-bias)) - 1)
+    w = d**tau
+    return w / w.mean(), tau, bias
+
+
+def test_weights_from_known_predictions(toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path)
+    hook = _hook(runner)
+    head = runner.model.head
+    # a classifier that predicts class 3 for every image: accuracy 1 on
+    # class 3 and 0 elsewhere, whatever the features are
+    with torch.no_grad():
+        head.fc.weight.zero_()
+        head.fc.bias.zero_()
+        head.fc.bias[3] = 10.0
+    hook.before_train(runner)
+    record = hook.update(runner, epoch=1)
+    acc = np.zeros(10)
+    acc[3] = 1.0
+    w, tau, bias = _hand_weights(acc)
+    assert bias == pytest.approx(99.0) and record['bias'] == pytest.approx(99)
+    assert record['tau'] == pytest.approx(tau)
+    np.testing.assert_allclose(record['weights'], w, rtol=1e-12)
+    np.testing.assert_allclose(record['performance'], acc)
+    loss = runner.model.head.loss_module
+    assert isinstance(loss, CDBLoss)
+    np.testing.assert_allclose(loss.class_weight.numpy(), w, rtol=1e-6)
+    history = json.load(open(tmp_path / 'cdb_history.json'))
+    assert history['history'][0]['weights'] == pytest.approx(w.tolist())
+    assert history['classes'][0] == 'airplane'
+
+
+def test_weights_from_a_real_models_predictions(toy_root, tmp_path):
+    """Per-class accuracy recomputed independently from model outputs."""
+    runner = _runner(toy_root, tmp_path)
+    hook = _hook(runner)
+    hook.before_train(runner)
+    model = runner.model.eval()
+    correct, total = np.zeros(10), np.zeros(10)
+    with torch.no_grad():
+        for batch in hook.dataloader:
+            data = model.data_preprocessor(batch, False)
+            logits = model(data['inputs'], mode='tensor')
+            pred = logits.argmax(1).numpy()
+            gt = np.array([int(s.gt_label) for s in data['data_samples']])
+            np.add.at(total, gt, 1)
+            np.add.at(correct, gt, pred == gt)
+    assert total.tolist() == [10] * 10
+    acc = correct / total
+    record = hook.update(runner, epoch=1)
+    np.testing.assert_allclose(record['performance'], acc)
+    w, tau, bias = _hand_weights(acc)
+    np.testing.assert_allclose(record['weights'], w, rtol=1e-12)
+    assert record['tau'] == pytest.approx(tau)
+
+
+def test_second_measurement_keeps_difficulty_of_unmeasured_class(
+        toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path)
+    hook = _hook(runner)
+    hook.before_train(runner)
+    hook.difficulty = np.linspace(0.1, 1.0, 10)
+    perf = np.full(10, 0.5)
+    perf[4] = np.nan  # class without held-out images
+    hook.measure = lambda r: perf
+    record = hook.update(runner, epoch=2)
+    assert record['difficulty'][4] == pytest.approx(0.5)  # linspace[4]
+    assert record['missing'] == ['deer']
+
+
+def test_sampler_receives_the_weights(toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path, config='toy_cifar10-lt_cdb-s.py')
+    hook = _hook(runner)
+    hook.before_train(runner)
+    sampler = runner.train_dataloader.sampler
+    assert isinstance(sampler, CDBSampler)
+    record = hook.update(runner, epoch=1)
+    np.testing.assert_allclose(sampler.weights, record['weights'])
+
+
+def test_hook_without_cdb_target_fails_clearly(toy_root, tmp_path):
+    runner = _runner(
+        toy_root, tmp_path, **{
+            'model.head.loss': dict(type='CrossEntropyLoss',
+                                    _delete_=True)
+        })
+    with pytest.raises(RuntimeError, match='neither a CDB loss'):
+        _hook(runner).before_train(runner)

@@ -1,0 +1,120 @@
+"""IWB stage 2 under DDP: two gloo processes (torchrun), frozen encoder.
+
+mmengine wraps the model in DistributedDataParallel before ``load_from``;
+``FrozenEncoderClassifier`` freezes the encoder when the model is built, so
+DDP only syncs ``head.fc`` and the BatchNorm statistics stay those of stage
+1 on every rank. This file is also the worker that torchrun starts.
+"""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+import uuid
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOY_CONFIGS = osp.join(REPO, 'configs', 'cls', 'toy')
+HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
+
+
+def _set_data_root(node, root):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'data_root':
+                node[key] = root
+            else:
+                _set_data_root(value, root)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _set_data_root(value, root)
+
+
+def toy_cfg(name, data_root, work_dir):
+    """A toy config pointed at generated data and a temporary work dir."""
+    cfg = Config.fromfile(osp.join(TOY_CONFIGS, name))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'val_evaluator', 'test_evaluator'):
+        _set_data_root(cfg[key], data_root)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'{osp.splitext(name)[0]}_{uuid.uuid4().hex[:8]}'
+    return cfg
+
+
+def _worker(data_root, work_dir, load_from, out_dir):
+    """Stage 2 on one rank; each rank writes what its model ended with."""
+    import lt_plugins.cls  # noqa: F401
+
+    # mmengine's own init_dist calls torch.cuda.set_device, which fails on
+    # a CPU-only machine; with the gloo group already up, the Runner skips
+    # it and still wraps the model in DDP (launcher='pytorch'). CPU modules
+    # take no device_ids.
+    torch.distributed.init_process_group(backend='gloo')
+    cfg = toy_cfg('toy_iwb_stage2_cifar10-lt.py', data_root, work_dir)
+    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
+                                 device_ids=None, broadcast_buffers=False)
+    cfg.load_from = load_from
+    cfg.launcher = 'pytorch'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    model = runner.model.module
+    s1 = torch.load(load_from, map_location='cpu',
+                    weights_only=False)['state_dict']
+    s2 = model.state_dict()
+    rank = int(os.environ['RANK'])
+    result = dict(
+        wrapper=type(runner.model).__name__,
+        trainable=sorted(n for n, p in model.named_parameters()
+                         if p.requires_grad),
+        changed=sorted(k for k, v in s1.items()
+                       if not torch.equal(s2[k], v)),
+        fc_weight=s2['head.fc.weight'].flatten().tolist())
+    with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
+        json.dump(result, f)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_stage2_two_process_ddp_keeps_encoder(toy_root, tmp_path):
+    import lt_plugins.cls  # noqa: F401
+    s1_dir = str(tmp_path / 'stage1')
+    runner = Runner.from_cfg(
+        toy_cfg('toy_iwb_stage1_cifar10-lt.py', toy_root, s1_dir))
+    runner.train()
+    ckpt = osp.join(s1_dir, 'epoch_2.pth')
+
+    out = str(tmp_path / 'out')
+    os.makedirs(out)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO + (
+        os.pathsep + os.environ['PYTHONPATH']
+        if os.environ.get('PYTHONPATH') else ''))
+    cmd = [sys.executable, '-m', 'torch.distributed.run',
+           '--nproc_per_node=2', f'--master_port={_free_port()}', __file__,
+           toy_root, str(tmp_path / 'stage2'), ckpt, out]
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    ranks = []
+    for r in (0, 1):
+        with open(osp.join(out, f'rank{r}.json')) as f:
+            ranks.append(json.load(f))
+    for res in ranks:
+        assert res['wrapper'] == 'MMDistributedDataParallel'
+        assert set(res['trainable']) == HEAD_PARAMS
+        # only the classifier changed; BN running stats are stage 1's
+        assert set(res['changed']) == HEAD_PARAMS
+    # DDP kept the classifier identical on both ranks
+    assert ranks[0]['fc_weight'] == ranks[1]['fc_weight']
+
+
+if __name__ == '__main__':
+    _worker(*sys.argv[1:5])

@@ -1,0 +1,28 @@
+#!/usr/bin/env python
+"""Generate a toy data set in the genuine CIFAR python-pickle format."""
+import argparse
+import os.path as osp
+
+from lt_plugins.data.toy_cifar import CIFAR_FOLDERS, generate_toy_cifar
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--out', default='data/toy_cifar',
+                        help='data root (default: data/toy_cifar)')
+    parser.add_argument('--variant', choices=tuple(CIFAR_FOLDERS),
+                        default='cifar10')
+    parser.add_argument('--num-classes', type=int, default=None,
+                        help='first classes of the variant (default: all)')
+    parser.add_argument('--train-per-class', type=int, default=200)
+    parser.add_argument('--test-per-class', type=int, default=20)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    root = generate_toy_cifar(args.out, args.variant, args.num_classes,
+                              args.train_per_class, args.test_per_class,
+                              args.seed)
+    print(f'wrote {osp.join(root, CIFAR_FOLDERS[args.variant])}')
+
+
+if __name__ == '__main__':
+    main()
