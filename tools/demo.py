@@ -60,25 +60,37 @@ def main():
     parser.add_argument('--work-dir')
     parser.add_argument('--seed', type=int, default=0,
                         help='training seed (the data set is always seed 0)')
+    parser.add_argument(
+        '--cdb-split', action='store_true',
+        help='train on the CDB training split (the toy training set minus '
+        'the held-out images) also for --method ce, for a like-for-like '
+        'comparison with --method cdb')
     args = parser.parse_args()
     config = args.config or CONFIGS[args.method]
     name = osp.splitext(osp.basename(config))[0]
-    work_dir = args.work_dir or osp.join('work_dirs', f'{name}_seed{args.seed}')
+    suffix = '_cdb-split' if args.cdb_split and args.method == 'ce' else ''
+    work_dir = args.work_dir or osp.join('work_dirs',
+                                         f'{name}{suffix}_seed{args.seed}')
     data_root = 'data/toy_lvis'  # the toy configs' data_root
     ann = osp.join(data_root, 'annotations')
     py = sys.executable
 
     if not osp.isfile(osp.join(ann, 'lvis_v0.5_val.json')):
         run([py, 'tools/make_toy_lvis.py', '--out', data_root])
-    if args.method == 'cdb' and not osp.isfile(
+    if (args.method == 'cdb' or args.cdb_split) and not osp.isfile(
             osp.join(ann, 'lvis_v0.5_heldout.json')):
         run([py, 'tools/make_lvis_heldout.py',
              osp.join(ann, 'lvis_v0.5_train.json'),
              '--out-train', osp.join(ann, 'lvis_v0.5_train_cdb.json'),
-             '--out-heldout', osp.join(ann, 'lvis_v0.5_heldout.json')])
+             '--out-heldout', osp.join(ann, 'lvis_v0.5_heldout.json'),
+             '--images-per-category', '10', '--max-heldout-fraction', '0.5'])
     start = time.time()
+    options = [f'randomness.seed={args.seed}']
+    if args.cdb_split:
+        options.append('train_dataloader.dataset.ann_file='
+                       'annotations/lvis_v0.5_train_cdb.json')
     run([py, 'tools/train.py', config, '--work-dir', work_dir,
-         '--cfg-options', f'randomness.seed={args.seed}'])
+         '--cfg-options', *options])
     minutes = (time.time() - start) / 60
     metrics = final_metrics(osp.join(REPO, work_dir))
     print(f'\n{config} on {data_root} (seed {args.seed}), '
