@@ -10,3 +10,12 @@ def toy_root(tmp_path_factory):
     return generate_toy_cifar(str(tmp_path_factory.mktemp('toy_cifar')),
                               'cifar10', train_per_class=40,
                               test_per_class=2)
+
+
+@pytest.fixture(autouse=True)
+def mmpretrain_scope():
+    """Build in mmpretrain's scope whatever scope earlier tests left
+    current (the detection tests run in mmdet's)."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
