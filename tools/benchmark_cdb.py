@@ -54,9 +54,13 @@ def bench_loss(reps: int, device: str) -> None:
     for _ in range(20):
         step(ce), step(cdb)
     times = {'ce': [], 'cdb': []}
-    for _ in range(reps):  # interleaved so drift hits both alike
-        times['ce'].append(step(ce))
-        times['cdb'].append(step(cdb))
+    for rep in range(reps):
+        # interleaved, alternating which goes first, so that drift and
+        # cache effects hit both alike
+        order = (('ce', ce), ('cdb', cdb)) if rep % 2 else (('cdb', cdb),
+                                                             ('ce', ce))
+        for name, fn in order:
+            times[name].append(step(fn))
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f'loss forward+backward, {n} RoIs x {c + 1} classes, {device}, '
           f'median of {reps}:')
@@ -150,7 +154,7 @@ def bench_hook(images: int) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--reps', type=int, default=200)
+    parser.add_argument('--reps', type=int, default=400)
     parser.add_argument('--images', type=int, default=48)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--skip-hook', action='store_true')
