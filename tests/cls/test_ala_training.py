@@ -1,43 +1,14 @@
 """ALA toy training with a real mmengine Runner (cosine head + ALA loss)."""
 import os.path as osp
-import uuid
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.ala import quantity_factor
 from lt_plugins.cls.class_counts import dataset_class_counts
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOY_CONFIGS = osp.join(REPO, 'configs', 'cls', 'toy')
-
-
-def _set_data_root(node, root):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'data_root':
-                node[key] = root
-            else:
-                _set_data_root(value, root)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _set_data_root(value, root)
-
-
-def toy_cfg(name, data_root, work_dir):
-    """A toy config pointed at generated data and a temporary work dir."""
-    cfg = Config.fromfile(osp.join(TOY_CONFIGS, name))
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                'val_evaluator', 'test_evaluator'):
-        _set_data_root(cfg[key], data_root)
-    cfg.work_dir = work_dir
-    # unique names: several runners live in one test process
-    cfg.experiment_name = f'{osp.splitext(name)[0]}_{uuid.uuid4().hex[:8]}'
-    cfg.default_hooks.logger.interval = 1
-    return cfg
+from toy_cfg_plain import toy_cfg
 
 
 def test_toy_ala_training_gets_counts_and_saves_them(toy_root, tmp_path):

@@ -11,38 +11,13 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-import uuid
 
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
+from toy_cfg_plain import toy_cfg
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOY_CONFIGS = osp.join(REPO, 'configs', 'cls', 'toy')
 HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
-
-
-def _set_data_root(node, root):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'data_root':
-                node[key] = root
-            else:
-                _set_data_root(value, root)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _set_data_root(value, root)
-
-
-def toy_cfg(name, data_root, work_dir):
-    """A toy config pointed at generated data and a temporary work dir."""
-    cfg = Config.fromfile(osp.join(TOY_CONFIGS, name))
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                'val_evaluator', 'test_evaluator'):
-        _set_data_root(cfg[key], data_root)
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'{osp.splitext(name)[0]}_{uuid.uuid4().hex[:8]}'
-    return cfg
 
 
 def _worker(data_root, work_dir, load_from, out_dir):

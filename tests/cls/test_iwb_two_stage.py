@@ -9,12 +9,10 @@ import copy
 import json
 import os.path as osp
 import shutil
-import uuid
 
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
@@ -22,37 +20,11 @@ from mmpretrain.structures import DataSample
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.class_counts import dataset_class_counts
+from toy_cfg_plain import toy_cfg
 
 STAGE1 = 'toy_iwb_stage1_cifar10-lt.py'
 STAGE2 = 'toy_iwb_stage2_cifar10-lt.py'
 HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOY_CONFIGS = osp.join(REPO, 'configs', 'cls', 'toy')
-
-
-def _set_data_root(node, root):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'data_root':
-                node[key] = root
-            else:
-                _set_data_root(value, root)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _set_data_root(value, root)
-
-
-def toy_cfg(name, data_root, work_dir):
-    """A toy config pointed at generated data and a temporary work dir."""
-    cfg = Config.fromfile(osp.join(TOY_CONFIGS, name))
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                'val_evaluator', 'test_evaluator'):
-        _set_data_root(cfg[key], data_root)
-    cfg.work_dir = work_dir
-    # unique names: several runners live in one test process
-    cfg.experiment_name = f'{osp.splitext(name)[0]}_{uuid.uuid4().hex[:8]}'
-    cfg.default_hooks.logger.interval = 1
-    return cfg
 
 
 @pytest.fixture(scope='module')
