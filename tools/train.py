@@ -69,6 +69,10 @@ def build_cfg(args) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError('--amp needs a GPU: mmengine\'s AmpOptimWrapper '
+                               'does not run on the CPU; drop --amp')
         optim_wrapper = cfg.optim_wrapper.type
         if optim_wrapper == 'AmpOptimWrapper':
             print_log('AMP training is already enabled in your config.',

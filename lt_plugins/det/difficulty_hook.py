@@ -118,10 +118,9 @@ class CDBDifficultyHook(DifficultyHookBase):
         super().before_train(runner)
 
     def _check_disjoint(self, train, heldout_ids: set) -> None:
-        shared = [
-            train.get_data_info(i)['img_id'] for i in range(len(train))
-            if train.get_data_info(i)['img_id'] in heldout_ids
-        ]
+        train_ids = (train.get_data_info(i)['img_id']
+                     for i in range(len(train)))
+        shared = [i for i in train_ids if i in heldout_ids]
         if shared:
             raise ValueError(
                 f'the held-out split {self.ann_file} shares {len(shared)} '
