@@ -21,7 +21,15 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from lt_plugins.data.toy_lvis import frequency_group
+
+def frequency_group(image_count: int) -> str:
+    """LVIS frequency group of a category from its training image count."""
+    if image_count <= 10:
+        return 'r'
+    if image_count <= 100:
+        return 'c'
+    return 'f'
+
 
 FREQUENCY_GROUPS: Tuple[str, ...] = ('r', 'c', 'f')
 _GROUP_NAMES = {'r': 'rare', 'c': 'common', 'f': 'frequent'}

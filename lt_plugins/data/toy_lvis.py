@@ -21,6 +21,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
+from lt_plugins.data.lvis_split import frequency_group
+
 # name, shape, RGB colour, number of training images it appears in.
 # LVIS groups: rare 1-10, common 11-100, frequent > 100 training images.
 TOY_CATEGORIES: Tuple[Tuple[str, str, Tuple[int, int, int], int], ...] = (
@@ -46,15 +48,6 @@ TOY_CATEGORIES: Tuple[Tuple[str, str, Tuple[int, int, int], int], ...] = (
     ('maroon_square', 'square', (135, 25, 40), 2),
 )
 TOY_CLASSES: Tuple[str, ...] = tuple(c[0] for c in TOY_CATEGORIES)
-
-
-def frequency_group(image_count: int) -> str:
-    """LVIS frequency group of a category from its training image count."""
-    if image_count <= 10:
-        return 'r'
-    if image_count <= 100:
-        return 'c'
-    return 'f'
 
 
 def _shape_polygon(shape: str, cx: float, cy: float, r: float,

@@ -116,8 +116,9 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
         super().__init__(num_classes, num_classes + 1, background_weight,
                          reduction, loss_weight)
 
-    def _per_sample(self, cls_score, label):
-        return cdb_cross_entropy(cls_score, label, self.class_weight)
+    def _per_sample(self, cls_score, label, ignore_index):
+        return cdb_cross_entropy(cls_score, label, self.class_weight,
+                                 ignore_index)
 
     def forward(self,
                 cls_score: torch.Tensor,
@@ -138,10 +139,8 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
         Returns:
             torch.Tensor: The loss, shape (N,) for 'none', else scalar.
         """
-        loss = self._per_sample(cls_score, label)
-        if ignore_index is not None:
-            loss = torch.where(label == ignore_index, torch.zeros_like(loss),
-                               loss)
+        loss = self._per_sample(cls_score, label,
+                                -100 if ignore_index is None else ignore_index)
         return self._reduce(loss, weight, avg_factor, reduction_override)
 
 
@@ -164,9 +163,9 @@ class CDBFocalLoss(CDBCrossEntropyLoss):
             raise ValueError(f'gamma must be >= 0, got {gamma!r}')
         self.gamma = gamma
 
-    def _per_sample(self, cls_score, label):
+    def _per_sample(self, cls_score, label, ignore_index):
         return cdb_softmax_focal_loss(cls_score, label, self.class_weight,
-                                      self.gamma)
+                                      self.gamma, ignore_index)
 
 
 @MODELS.register_module()

@@ -16,7 +16,8 @@ from lvis import LVIS, LVISEval, LVISResults
 from lt_plugins.compat import patch_lvis_numpy
 from lt_plugins.data.lvis_split import (check_lvis_annotations,
                                         split_lvis_heldout, write_lvis_subset)
-from lt_plugins.data.toy_lvis import frequency_group, generate_toy_lvis
+from lt_plugins.data.lvis_split import frequency_group
+from lt_plugins.data.toy_lvis import generate_toy_lvis
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'make_lvis_heldout.py')

@@ -116,3 +116,13 @@ def test_box_head_loss_uses_the_cdb_loss_through_its_own_interface():
     ce = torch.nn.functional.cross_entropy(score, labels, reduction='none')
     expect = (ce * torch.tensor([2.0, 2.0, 2.0, 1.0, 1.0])).sum() / 5
     torch.testing.assert_close(losses['loss_cls'], expect)
+
+
+def test_ignore_index_zeroes_those_samples_in_both_softmax_losses():
+    score, label, _ = _inputs()
+    label[:2] = 2
+    for cfg in (dict(type='CDBCrossEntropyLoss', num_classes=4),
+                dict(type='CDBFocalLoss', num_classes=4)):
+        loss = MODELS.build(cfg)(score, label, reduction_override='none',
+                                 ignore_index=2)
+        assert (loss[:2] == 0).all() and (loss[label != 2] > 0).all()
