@@ -3,14 +3,20 @@ from typing import Optional
 
 import numpy as np
 
+from .dataset_labels import count_labels, image_labels, num_classes_of
+
 
 def dataset_class_counts(dataset, num_classes: Optional[int] = None
                          ) -> np.ndarray:
-    """Number of samples per class in ``dataset``.
+    """Number of distinct training images per class in ``dataset``.
 
     Works with any mmpretrain data set that implements ``get_gt_labels``
-    (``BaseDataset`` and the long-tailed data sets here) and with mmengine
-    dataset wrappers that expose the wrapped one as ``.dataset``.
+    (``BaseDataset`` and the long-tailed data sets here) and with mmengine's
+    ``ConcatDataset``, ``RepeatDataset`` and ``ClassBalancedDataset`` around
+    them. A wrapper that repeats images does not change the counts: they are
+    the images per class (what shot groups, ALA and IWB are defined on), not
+    how often a class is drawn per epoch (see
+    :mod:`lt_plugins.cls.dataset_labels`).
 
     Args:
         dataset: An mmpretrain data set (or a wrapper around one).
@@ -19,19 +25,11 @@ def dataset_class_counts(dataset, num_classes: Optional[int] = None
 
     Returns:
         np.ndarray: Counts, shape (num_classes,), dtype int64.
+
+    Raises:
+        TypeError: For a wrapper or data set whose labels cannot be read.
     """
-    base = dataset
-    while not hasattr(base, 'get_gt_labels') and hasattr(base, 'dataset'):
-        base = base.dataset
-    if not hasattr(base, 'get_gt_labels'):
-        raise TypeError(f'{type(dataset).__name__} has no get_gt_labels(); '
-                        'give the class counts in the config instead')
-    labels = np.asarray(base.get_gt_labels(), dtype=np.int64)
+    labels = image_labels(dataset)
     if num_classes is None:
-        classes = getattr(base, 'CLASSES', None) or base.metainfo.get(
-            'classes')
-        num_classes = len(classes) if classes else int(labels.max()) + 1
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f'labels range over [{labels.min()}, {labels.max()}]'
-                         f' but num_classes is {num_classes}')
-    return np.bincount(labels, minlength=num_classes).astype(np.int64)
+        num_classes = num_classes_of(dataset, labels)
+    return count_labels(labels, num_classes)

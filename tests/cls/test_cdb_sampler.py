@@ -109,3 +109,72 @@ def test_built_from_registry_by_mmengine(dataset):
     s = DATA_SAMPLERS.build(dict(type='CDBSampler', dataset=dataset,
                                  seed=1))
     assert isinstance(s, CDBSampler)
+
+
+def _label_at(dataset, i):
+    return dataset.get_data_info(i)['gt_label']
+
+
+def test_repeat_dataset_epoch_has_times_as_many_draws(dataset):
+    from mmengine.dataset import RepeatDataset
+    wrapped = RepeatDataset(dataset, times=3)
+    sampler = CDBSampler(wrapped, seed=0)
+    assert len(sampler) == len(wrapped) == 3 * len(dataset)
+    plan = list(sampler)
+    assert len(plan) == 3 * len(dataset) and max(plan) < len(wrapped)
+    # every class of the wrapped set can still be drawn, and only there
+    assert sampler.class_sizes.tolist() == [
+        3 * n for n in np.bincount(dataset.get_gt_labels())
+    ]
+
+
+def test_class_balanced_dataset_draws_the_class_asked_for(dataset):
+    """Indices refer to the wrapper: index i is repeat_indices[i]."""
+    from mmengine.dataset import ClassBalancedDataset
+    wrapped = ClassBalancedDataset(dataset, oversample_thr=0.2)
+    assert len(wrapped) != len(dataset)
+    sampler = CDBSampler(wrapped, seed=0)
+    assert len(sampler) == len(wrapped)
+    for c in (0, 9):
+        w = np.zeros(10)
+        w[c] = 1.0
+        sampler.update_weights(w)
+        drawn = set()
+        for epoch in range(5):
+            sampler.set_epoch(epoch)
+            drawn.update(sampler)
+        # the images the data loader gets through the wrapper are class c
+        assert {_label_at(wrapped, i) for i in drawn} == {c}
+        # and every index of the wrapper that holds class c is drawn
+        members = {i for i in range(len(wrapped))
+                   if _label_at(wrapped, i) == c}
+        assert drawn == members
+
+
+def test_concat_dataset_draws_the_class_asked_for(dataset, tmp_path):
+    from mmengine.dataset import ConcatDataset
+    root = generate_toy_cifar(str(tmp_path), 'cifar10', train_per_class=20,
+                              test_per_class=1, seed=1)
+    other = CIFAR10LT(root, split='train', imbalance_ratio=1)
+    wrapped = ConcatDataset([dataset, other])
+    sampler = CDBSampler(wrapped, seed=0)
+    assert len(sampler) == len(dataset) + 200
+    w = np.zeros(10)
+    w[9] = 1.0  # 6 images in `dataset`, 20 in `other`
+    sampler.update_weights(w)
+    drawn = set(sampler)
+    assert {_label_at(wrapped, i) for i in drawn} == {9}
+    assert any(i >= len(dataset) for i in drawn)
+
+
+def test_unknown_wrapper_is_a_clear_error(dataset):
+
+    class MyWrapper:
+        def __init__(self, dataset):
+            self.dataset = dataset
+
+        def __len__(self):
+            return 2 * len(self.dataset)
+
+    with pytest.raises(TypeError, match='MyWrapper.*supported'):
+        CDBSampler(MyWrapper(dataset), seed=0)

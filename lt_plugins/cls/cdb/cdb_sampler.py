@@ -8,7 +8,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmengine.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
-from ..class_counts import dataset_class_counts
+from ..dataset_labels import count_labels, index_labels, num_classes_of
 
 
 def class_sampling_probs(weights: np.ndarray,
@@ -81,7 +81,12 @@ class CDBSampler(Sampler):
         train_dataloader = dict(sampler=dict(type='CDBSampler'), ...)
 
     Args:
-        dataset: A data set with ``get_gt_labels()`` (or a wrapper of one).
+        dataset: A data set with ``get_gt_labels()``, or mmengine's
+            ``ConcatDataset``, ``RepeatDataset`` or ``ClassBalancedDataset``
+            around one. The plan holds indices of ``dataset`` itself, drawn
+            with the labels those indices have through the wrapper, and has
+            ``len(dataset)`` draws (``times`` epochs of the wrapped data set
+            for a ``RepeatDataset``). Other wrappers are a ``TypeError``.
         seed (int, optional): Shared seed; defaults to a random seed that is
             synchronised over ranks.
         num_classes (int, optional): Defaults to the data set's class count.
@@ -98,11 +103,13 @@ class CDBSampler(Sampler):
         self.rank, self.world_size = rank, world_size
         self.dataset = dataset
         self.seed = sync_random_seed() if seed is None else seed
-        base = dataset
-        while not hasattr(base, 'get_gt_labels') and hasattr(base, 'dataset'):
-            base = base.dataset
-        self.labels = np.asarray(base.get_gt_labels(), dtype=np.int64)
-        self.class_sizes = dataset_class_counts(dataset, num_classes)
+        # labels of the indices this sampler hands out, i.e. of the wrapper
+        # itself (RepeatDataset, ClassBalancedDataset, ConcatDataset), never
+        # of the data set it wraps
+        self.labels = index_labels(dataset)
+        if num_classes is None:
+            num_classes = num_classes_of(dataset, self.labels)
+        self.class_sizes = count_labels(self.labels, num_classes)
         self.num_classes = len(self.class_sizes)
         self.weights = np.ones(self.num_classes, dtype=np.float64)
         self.round_up = round_up
