@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.cdb import CDBClsHook, CDBLoss, CDBSampler
+from lt_plugins.cls.datasets import long_tail_counts
 
 from cls_toy_config import toy_config
 
@@ -115,3 +116,81 @@ def test_hook_without_cdb_target_fails_clearly(toy_root, tmp_path):
         })
     with pytest.raises(RuntimeError, match='neither a CDB loss'):
         _hook(runner).before_train(runner)
+
+
+def test_heldout_images_in_the_training_set_are_an_error(toy_root, tmp_path):
+    # train built without the hold-out (n_max = 40): the first n_c images of
+    # each class's permutation; the held-out split is its first 10 images
+    runner = _runner(toy_root, tmp_path,
+                     **{'train_dataloader.dataset.heldout_per_class': 0})
+    shared = sum(min(n, 10) for n in long_tail_counts(40, 10, 20))
+    # counts 40 28 20 14 10 7 5 3 2 2: 5 * 10 + 7 + 5 + 3 + 2 + 2
+    assert shared == 69
+    with pytest.raises(ValueError,
+                       match=rf'shares {shared} images with the training '
+                       r'set .*e\.g\. .*cifar-10-batches-py:train:\d+'):
+        _hook(runner).before_train(runner)
+
+
+def test_heldout_from_another_seed_overlaps(toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path,
+                     **{'custom_hooks.0.dataloader.dataset.seed': 1})
+    with pytest.raises(ValueError, match='shares [0-9]+ images'):
+        _hook(runner).before_train(runner)
+
+
+def test_load_from_starts_with_weights_one(toy_root, tmp_path):
+    """``load_from`` loads the model, CDBLoss.class_weight included, but not
+    the hook state; the run must start at weight 1 (SPEC section 1)."""
+    first = _runner(toy_root, tmp_path / 'first')
+    trained = np.linspace(0.5, 2.0, 10)
+    first.model.head.loss_module.update_weights(trained)
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save({'meta': {}, 'state_dict': first.model.state_dict()}, ckpt)
+
+    runner = _runner(toy_root, tmp_path / 'second', load_from=ckpt)
+    runner.load_or_resume()
+    loss = runner.model.head.loss_module
+    # the buffer did come from the checkpoint ...
+    np.testing.assert_allclose(loss.class_weight.numpy(), trained, rtol=1e-6)
+    _hook(runner).before_train(runner)
+    # ... and is reset before the first epoch
+    assert loss.class_weight.tolist() == [1.0] * 10
+
+
+def test_restored_hook_state_is_applied_not_reset(toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path)
+    hook = _hook(runner)
+    w = np.linspace(0.5, 2.0, 10)
+    hook.load_state_dict(dict(difficulty=np.full(10, 0.5).tolist(),
+                              weights=w.tolist(), history=[]))
+    hook.before_train(runner)
+    np.testing.assert_allclose(
+        runner.model.head.loss_module.class_weight.numpy(), w, rtol=1e-6)
+
+
+def test_shot_metric_counting_other_images_is_reported(toy_root, tmp_path,
+                                                      monkeypatch):
+    # the imbalance ratio changed for training only, not for the metric
+    runner = _runner(toy_root, tmp_path,
+                     **{'train_dataloader.dataset.imbalance_ratio': 5})
+    warnings = []
+    monkeypatch.setattr(runner.logger, 'warning', warnings.append)
+    _hook(runner).before_train(runner)
+    metric_counts = long_tail_counts(30, 10, 20)
+    train_counts = long_tail_counts(30, 10, 5)
+    diff = [c for c in range(10) if metric_counts[c] != train_counts[c]]
+    c = diff[0]
+    expected = (f'ShotGroupAccuracy counts {sum(metric_counts)} training '
+                f'images in 10 classes but the training set has '
+                f'{sum(train_counts)} in 10; {len(diff)} classes differ, '
+                f'e.g. class {c}: {metric_counts[c]} vs {train_counts[c]}')
+    assert [m for m in warnings if m.startswith(expected)], warnings
+
+
+def test_consistent_setup_warns_nothing(toy_root, tmp_path, monkeypatch):
+    runner = _runner(toy_root, tmp_path)
+    warnings = []
+    monkeypatch.setattr(runner.logger, 'warning', warnings.append)
+    _hook(runner).before_train(runner)
+    assert warnings == []

@@ -90,17 +90,38 @@ def test_counts_come_from_the_training_split_not_the_evaluated_one(tmp_path):
     metric = ShotGroupAccuracy(train_dataset=train_cfg)
     expected = long_tail_counts(140, 10, 30)
     assert metric.class_counts.tolist() == expected
-    # evaluated split (test, 2 per class) would put every class in "few"
+    # groups from the training counts 140 95 65 45 30 21 14 9 6 4:
+    # many (> 100) c0, medium (20..100) c1..c5, few (< 20) c6..c9.
+    # 10 test images per class, k_c of them right: every class scores
+    # differently, so moving any class across a threshold changes a group
+    correct = [10, 9, 8, 7, 6, 5, 3, 2, 1, 0]
     metric.dataset_meta = dict(classes=[str(i) for i in range(10)])
-    pairs = [(c, c) for c in range(10)] + [(c, (c + 1) % 10)
-                                           for c in range(10)]
+    pairs = [(c, c if k < correct[c] else (c + 1) % 10) for c in range(10)
+             for k in range(10)]
     metric.process(None, _samples(pairs, 10))
     res = metric.evaluate(len(pairs))
-    groups = np.where(np.array(expected) > 100, 'many',
-                      np.where(np.array(expected) < 20, 'few', 'medium'))
-    assert set(groups) == {'many', 'medium', 'few'}
-    for g in ('many', 'medium', 'few'):
-        assert res[f'shot/{g}'] == pytest.approx(50.0)
+    assert res['shot/top1'] == pytest.approx(51.0)  # 51 of 100
+    assert res['shot/many'] == pytest.approx(100.0)  # c0: 10/10
+    # (90 + 80 + 70 + 60 + 50) / 5
+    assert res['shot/medium'] == pytest.approx(70.0)
+    assert res['shot/few'] == pytest.approx(15.0)  # (30 + 20 + 10 + 0) / 4
+    # the evaluated split's counts (10 per class) would make every class
+    # few-shot: few 51, many and medium nan
+    wrong = shot_group_accuracy(*np.array(pairs)[:, ::-1].T, [10] * 10)
+    assert wrong['few'] == pytest.approx(51.0)
+    assert math.isnan(wrong['many']) and math.isnan(wrong['medium'])
+
+
+def test_count_mismatch_names_totals_and_first_differing_class():
+    metric = ShotGroupAccuracy(class_counts=[50, 20, 5])
+    assert metric.count_mismatch([50, 20, 5]) is None
+    msg = metric.count_mismatch([50, 18, 4])
+    assert msg.startswith('ShotGroupAccuracy counts 75 training images in 3 '
+                          'classes but the training set has 72 in 3; 2 '
+                          'classes differ, e.g. class 1: 20 vs 18')
+    msg = metric.count_mismatch([50, 20, 5, 1])
+    assert msg.startswith('ShotGroupAccuracy counts 75 training images in 3 '
+                          'classes but the training set has 76 in 4;')
 
 
 def test_length_mismatch_is_a_clear_error():

@@ -11,6 +11,10 @@ from torch.utils.data import DataLoader
 
 from lt_plugins.engine.difficulty_hook import DifficultyHookBase
 
+from ..class_counts import dataset_class_counts
+from ..evaluation import ShotGroupAccuracy
+from ..sample_overlap import shared_samples
+
 
 def per_class_accuracy(pred: torch.Tensor, target: torch.Tensor,
                        num_classes: int) -> torch.Tensor:
@@ -129,7 +133,61 @@ class CDBClsHook(DifficultyHookBase):
     def before_train(self, runner) -> None:
         self._targets = self._find_targets(runner)
         self.class_names(runner)  # fail early on a class-count mismatch
+        self._check_disjoint(runner)
+        self._check_shot_counts(runner)
+        if self.weights is None:
+            # No hook state was restored (a fresh run, or ``load_from``, which
+            # loads the model but not the hook state). The CDBLoss weights
+            # are a buffer of the model, so ``load_from`` has just loaded the
+            # weights the checkpoint's run ended with; SPEC section 1 wants 1
+            # until the first measurement of this run.
+            self.apply_weights(runner, np.ones(self._num_classes(runner)))
         super().before_train(runner)
+
+    def _check_disjoint(self, runner) -> None:
+        """Raise if the held-out split shares images with the training set.
+
+        Skipped with a warning when the images cannot be identified (see
+        :mod:`lt_plugins.cls.sample_overlap`).
+        """
+        train = runner.train_dataloader.dataset
+        heldout = self.dataloader.dataset
+        shared = shared_samples(train, heldout)
+        if shared is None:
+            runner.logger.warning(
+                f'CDBClsHook cannot tell whether the held-out split '
+                f'({type(heldout).__name__}) shares images with the training '
+                f'set ({type(train).__name__}): their samples have neither '
+                'source_id nor img_path; make sure they are disjoint')
+        elif shared:
+            raise ValueError(
+                f'the held-out split ({type(heldout).__name__}) shares '
+                f'{len(shared)} images with the training set '
+                f'({type(train).__name__}), e.g. {shared[0]}; class '
+                'difficulty must be measured on images the model is not '
+                'trained on. CIFAR-LT: build train and heldout with the same '
+                'heldout_per_class and seed; ImageNet-LT/Places-LT: use the '
+                'val list')
+
+    def _check_shot_counts(self, runner) -> None:
+        """Warn if a :class:`ShotGroupAccuracy` of the validation evaluator
+        counts other training images per class than the training set has."""
+        val_loop = runner.val_loop
+        metrics = [] if val_loop is None else [
+            m for m in val_loop.evaluator.metrics
+            if isinstance(m, ShotGroupAccuracy)
+        ]
+        if not metrics:
+            return
+        try:
+            counts = dataset_class_counts(runner.train_dataloader.dataset)
+        except TypeError as e:  # a wrapper whose labels cannot be read
+            runner.logger.warning(f'shot-group class counts not checked: {e}')
+            return
+        for metric in metrics:
+            msg = metric.count_mismatch(counts)
+            if msg:
+                runner.logger.warning(msg)
 
     def apply_weights(self, runner, weights: np.ndarray) -> None:
         if not self._targets:

@@ -53,6 +53,10 @@ class CIFAR10LT(BaseDataset):
       CIFAR). Disjoint from ``heldout`` by construction.
     * ``test``: the whole balanced test batch.
 
+    Every sample's data info has a ``source_id``
+    (``<real path of the archive folder>:<train|test>:<index in the files>``)
+    that identifies the image across splits.
+
     Class 0 is the head class, as in the LDAM code. ``train``, ``heldout``
     and ``test`` built with the same arguments agree on everything.
 
@@ -166,12 +170,21 @@ class CIFAR10LT(BaseDataset):
         heldout_idx, train_idx, counts = self._select_train_indices(
             labels, num_classes)
         self.train_class_counts = counts
+        group = 'test' if self.split == 'test' else 'train'
         if self.split == 'test':
             imgs, labels = self._read(self.test_files)
             keep = np.arange(len(labels))
         else:
             keep = train_idx if self.split == 'train' else heldout_idx
-        return [{'img': imgs[i], 'gt_label': int(labels[i])} for i in keep]
+        # where the image comes from, so that a held-out split built with
+        # other arguments than the training split can be caught sharing
+        # images with it (CDBClsHook)
+        source = osp.realpath(osp.join(self.data_root, self.base_folder))
+        return [{
+            'img': imgs[i],
+            'gt_label': int(labels[i]),
+            'source_id': f'{source}:{group}:{i}'
+        } for i in keep]
 
     def extra_repr(self) -> List[str]:
         return [

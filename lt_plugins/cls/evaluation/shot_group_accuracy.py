@@ -172,6 +172,30 @@ class ShotGroupAccuracy(BaseMetric):
                 f'classes, {int(self._class_counts.sum())} images')
         return self._class_counts
 
+    def count_mismatch(self, train_counts: Sequence[int]) -> Optional[str]:
+        """Compare this metric's class counts with the training set's.
+
+        Args:
+            train_counts (Sequence[int]): Images per class of the data set
+                the model is trained on, shape (C,).
+
+        Returns:
+            str | None: What differs (for a warning), None if they agree.
+        """
+        mine = self.class_counts
+        theirs = np.asarray(train_counts, dtype=np.int64).reshape(-1)
+        if mine.shape == theirs.shape and (mine == theirs).all():
+            return None
+        head = (f'ShotGroupAccuracy counts {int(mine.sum())} training images '
+                f'in {len(mine)} classes but the training set has '
+                f'{int(theirs.sum())} in {len(theirs)}')
+        if mine.shape == theirs.shape:
+            diff = np.flatnonzero(mine != theirs)
+            head += (f'; {len(diff)} classes differ, e.g. class '
+                     f'{diff[0]}: {mine[diff[0]]} vs {theirs[diff[0]]}')
+        return (head + '; the many/medium/few groups may be wrong (give the '
+                'metric the same train_dataset as train_dataloader)')
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the predicted and the true label of every sample."""
         for sample in data_samples:
