@@ -78,3 +78,49 @@ def test_resnet32_has_three_stages_of_five_blocks():
         16, 32, 64]
     with pytest.raises(KeyError, match='valid depths'):
         MODELS.build(dict(type='ResNet_CIFAR_Thin', depth=18))
+
+
+def _train_tool():
+    import importlib.util
+    path = osp.join(CFG_DIR, '..', '..', '..', 'tools', 'train.py')
+    spec = importlib.util.spec_from_file_location('lt_train_tool', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize('name, base_batch', [
+    ('resnet32_cifar100-lt-r100_cdb-s.py', 128),
+    ('resnet50_imagenet-lt_cdb-w-ce.py', 512),
+])
+def test_auto_scale_lr_flag_works_with_the_configs(name, base_batch):
+    """docs/classification.md tells multi-GPU users to pass --auto-scale-lr:
+    the batch size in the configs is per process."""
+    tool = _train_tool()
+    path = osp.join(CFG_DIR, name)
+    cfg = tool.build_cfg(tool.parse_args([path]))
+    assert cfg.auto_scale_lr.enable is False
+    cfg = tool.build_cfg(tool.parse_args([path, '--auto-scale-lr']))
+    assert cfg.auto_scale_lr.enable is True
+    assert cfg.auto_scale_lr.base_batch_size == base_batch
+
+
+@pytest.mark.parametrize('ratio, tail, real_ratio, total', [
+    (10, 45, 10.0, 17614),
+    (50, 9, 50.0, 11349),
+    (100, 4, 112.5, 9754),
+    (200, 2, 225.0, 8548),
+])
+def test_real_head_tail_ratio_of_the_cifar_configs(ratio, tail, real_ratio,
+                                                   total):
+    """n_max = 500 - 50 held out = 450 and the floor rule: the r100 and r200
+    configs train at a head/tail ratio of 112.5 and 225 (documented)."""
+    from lt_plugins.cls.datasets import long_tail_counts
+    cfg = Config.fromfile(
+        osp.join(CFG_DIR, f'resnet32_cifar100-lt-r{ratio}_cdb-s.py'))
+    ds = cfg.train_dataloader.dataset
+    counts = long_tail_counts(500 - ds.heldout_per_class, 100,
+                              ds.imbalance_ratio)
+    assert counts[0] == 450 and counts[-1] == tail
+    assert counts[0] / counts[-1] == real_ratio
+    assert sum(counts) == total

@@ -13,4 +13,6 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=128)
+# off by default; `tools/train.py --auto-scale-lr` scales lr by
+# (GPUs x batch_size) / 128, e.g. 0.4 for 4 GPUs x 128
+auto_scale_lr = dict(enable=False, base_batch_size=128)

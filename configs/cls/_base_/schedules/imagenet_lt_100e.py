@@ -9,4 +9,7 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=512)
+# the configs set batch_size=128 per process, i.e. 512 on 4 GPUs; on another
+# number of GPUs `tools/train.py --auto-scale-lr` scales lr by
+# (GPUs x batch_size) / 512
+auto_scale_lr = dict(enable=False, base_batch_size=512)
