@@ -6,10 +6,11 @@ from .cdb_loss import (cdb_cross_entropy, cdb_sigmoid_focal_loss,
                        cdb_softmax_focal_loss, reduce_loss)
 from .difficulty import (TAU_MODES, CDBWeights, compute_cdb_weights,
                          dynamic_tau, performance_bias,
-                         performance_to_difficulty)
+                         performance_ratio, performance_to_difficulty)
 
 __all__ = [
     'TAU_MODES', 'CDBWeights', 'compute_cdb_weights', 'dynamic_tau',
-    'performance_bias', 'performance_to_difficulty', 'cdb_cross_entropy',
-    'cdb_softmax_focal_loss', 'cdb_sigmoid_focal_loss', 'reduce_loss'
+    'performance_bias', 'performance_ratio', 'performance_to_difficulty',
+    'cdb_cross_entropy', 'cdb_softmax_focal_loss', 'cdb_sigmoid_focal_loss',
+    'reduce_loss'
 ]

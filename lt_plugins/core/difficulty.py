@@ -47,6 +47,25 @@ def performance_to_difficulty(performance: np.ndarray,
     return np.clip(1.0 - np.asarray(performance, dtype=np.float64), d_min, 1.0)
 
 
+def performance_ratio(performance: np.ndarray, eps: float = 0.01) -> float:
+    """``max_c A_c / (min_c A_c + eps)``, the ratio inside paper eq. 5.
+
+    The authors' code feeds this ratio, unclamped, to its sigmoid tau (see
+    :func:`dynamic_tau`); the paper's bias is ``max(ratio - 1, 0)``.
+
+    Args:
+        performance (np.ndarray): Measured per-class performance, shape (C,).
+        eps (float): Smoothing term. Defaults to 0.01.
+
+    Returns:
+        float: The ratio; 1.0 for an empty input.
+    """
+    perf = np.asarray(performance, dtype=np.float64)
+    if perf.size == 0:
+        return 1.0
+    return float(perf.max() / (perf.min() + eps))
+
+
 def performance_bias(performance: np.ndarray, eps: float = 0.01) -> float:
     """Model performance bias (paper eq. 5).
 
@@ -60,17 +79,15 @@ def performance_bias(performance: np.ndarray, eps: float = 0.01) -> float:
     Returns:
         float: The bias.
     """
-    perf = np.asarray(performance, dtype=np.float64)
-    if perf.size == 0:
-        return 0.0
-    return max(float(perf.max() / (perf.min() + eps)) - 1.0, 0.0)
+    return max(performance_ratio(performance, eps) - 1.0, 0.0)
 
 
 def dynamic_tau(bias: float,
                 mode: str = 'sigmoid',
                 t_max: float = 5.0,
                 eps: float = 0.01,
-                power: float = 2.0) -> float:
+                power: float = 2.0,
+                ratio: Optional[float] = None) -> float:
     """Focusing parameter from the performance bias (paper eqs. 6-10).
 
     With ``B_M = 1 / eps - 1``:
@@ -81,8 +98,8 @@ def dynamic_tau(bias: float,
     * ``log``: ``T_M * log(1 + bias) / log(1 + B_M)`` (eq. 9; the paper
       prints a leading minus sign, a typo since tau must be >= 0)
     * ``sigmoid``: ``T_M * (2 * sigmoid(bias) - 1)`` (eq. 10)
-    * ``official_sigmoid``: ``sigmoid(bias + 1)``, i.e. ``sigmoid(ratio)``
-      with ``ratio = max A / (min A + eps)`` as in the authors' code
+    * ``official_sigmoid``: ``sigmoid(ratio)`` with the unclamped
+      ``ratio = max A / (min A + eps)``, as in the authors' code
     * ``official_2sigmoid``: ``2 * sigmoid(ratio - 1)``, the authors'
       CIFAR-LT code
 
@@ -92,12 +109,18 @@ def dynamic_tau(bias: float,
         t_max (float): ``T_M``, the largest tau. Defaults to 5.
         eps (float): The ``eps`` used for the bias; fixes ``B_M``.
         power (float): Exponent of the ``poly`` mode. Defaults to 2.
+        ratio (float, optional): The unclamped ratio of
+            :func:`performance_ratio`, used by the ``official_*`` modes. It
+            differs from ``bias + 1`` only when every class lies within
+            ``eps`` of the others; defaults to ``bias + 1``.
 
     Returns:
         float: tau >= 0.
     """
     if not np.isfinite(bias) or bias < 0:
         raise ValueError(f'bias must be a finite number >= 0, got {bias!r}')
+    if ratio is None:
+        ratio = bias + 1.0
     b_max = 1.0 / eps - 1.0
     if mode == 'linear':
         return t_max * bias / b_max
@@ -108,9 +131,9 @@ def dynamic_tau(bias: float,
     if mode == 'sigmoid':
         return t_max * (2.0 * _sigmoid(bias) - 1.0)
     if mode == 'official_sigmoid':
-        return _sigmoid(bias + 1.0)
+        return _sigmoid(ratio)
     if mode == 'official_2sigmoid':
-        return 2.0 * _sigmoid(bias)
+        return 2.0 * _sigmoid(ratio - 1.0)
     raise ValueError(f'unknown tau mode {mode!r}; valid modes are '
                      f'{TAU_MODES} or a fixed float')
 
@@ -126,13 +149,19 @@ class CDBWeights:
         tau (float): Focusing parameter used.
         bias (float): Performance bias of the measured classes.
         measured (np.ndarray): Boolean mask of classes that had a valid
-            performance value, shape (C,).
+            performance value in this measurement, shape (C,).
+        known (np.ndarray): Boolean mask of classes whose difficulty comes
+            from a measurement, this one or an earlier one; the others hold
+            the mean difficulty of the measured classes. Shape (C,).
+        ratio (float): The unclamped ratio of :func:`performance_ratio`.
     """
     weights: np.ndarray
     difficulty: np.ndarray
     tau: float
     bias: float
     measured: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    ratio: float = 1.0
 
     @property
     def num_missing(self) -> int:
@@ -146,64 +175,80 @@ def compute_cdb_weights(performance: Sequence[float],
                         eps: float = 0.01,
                         d_min: float = 1e-3,
                         power: float = 2.0,
-                        normalize: bool = True) -> CDBWeights:
+                        normalize: bool = True,
+                        prev_known: Optional[np.ndarray] = None,
+                        prev_ratio: Optional[float] = None) -> CDBWeights:
     """Class weights from one per-class performance measurement.
+
+    Classes without a value (SPEC section 1) keep their previous difficulty
+    when they had one from a measurement (``prev_known``); otherwise they get
+    the mean difficulty of the classes measured now. When no class at all
+    could be measured, the previous state is reused unchanged: the previous
+    difficulties and ratio give the previous tau and weights (for the same
+    tau mode); without a previous state every weight is 1 and tau is 0.
 
     Args:
         performance (Sequence[float]): Per-class accuracy or AP in ``[0, 1]``,
-            shape (C,). A negative value (LVIS's ``-1``) or NaN marks a class
-            that could not be measured.
+            shape (C,). ``-1`` (LVIS's "no AP") or NaN marks a class that
+            could not be measured.
         tau (str | float): A fixed tau or one of :data:`TAU_MODES`.
-        prev_difficulty (np.ndarray, optional): Difficulties from the previous
-            measurement; unmeasured classes keep theirs. Shape (C,).
+        prev_difficulty (np.ndarray, optional): Difficulties of the previous
+            measurement (``CDBWeights.difficulty``), shape (C,).
         t_max (float): ``T_M``. Defaults to 5.
         eps (float): Bias smoothing. Defaults to 0.01.
         d_min (float): Lower clamp of the difficulty. Defaults to 1e-3.
         power (float): Exponent of the ``poly`` tau mode.
         normalize (bool): Rescale the weights to mean 1. Defaults to True.
+        prev_known (np.ndarray, optional): ``CDBWeights.known`` of the
+            previous measurement, shape (C,). Defaults to every class of
+            ``prev_difficulty`` being a measured value.
+        prev_ratio (float, optional): ``CDBWeights.ratio`` of the previous
+            measurement, reused when nothing is measured now.
 
     Returns:
-        CDBWeights: Weights, difficulties, tau, bias and the measured mask.
-        When no class could be measured the previous difficulties are reused;
-        without those all weights are 1 and tau is 0.
+        CDBWeights: Weights, difficulties, tau, bias, ratio and the masks.
     """
     perf = np.asarray(performance, dtype=np.float64).reshape(-1)
     if perf.size == 0:
         raise ValueError('performance is empty; expected one value per class')
-    measured = np.isfinite(perf) & (perf >= 0)
-    bad = measured & (perf > 1.0 + 1e-6)
+    unmeasured = np.isnan(perf) | (perf == -1.0)
+    bad = ~unmeasured & ~((perf >= 0.0) & (perf <= 1.0 + 1e-6))
     if bad.any():
         idx = int(np.flatnonzero(bad)[0])
         raise ValueError(f'performance of class {idx} is {float(perf[idx])}; '
                          'expected a value in [0, 1] (or -1/NaN for '
                          'unmeasured classes)')
-    if np.isposinf(perf).any():
-        idx = int(np.flatnonzero(np.isposinf(perf))[0])
-        raise ValueError(f'performance of class {idx} is +inf')
+    measured = ~unmeasured
+    known = measured.copy()
     if prev_difficulty is not None:
         prev_difficulty = np.asarray(prev_difficulty, dtype=np.float64)
         if prev_difficulty.shape != perf.shape:
             raise ValueError(
                 f'prev_difficulty has shape {prev_difficulty.shape}, '
                 f'performance has {perf.shape}')
+        prev_known = np.ones(perf.shape, bool) if prev_known is None else \
+            np.asarray(prev_known, dtype=bool).reshape(perf.shape)
+        known |= prev_known
 
     if not measured.any():
         if prev_difficulty is None:
             return CDBWeights(np.ones_like(perf), np.ones_like(perf), 0.0, 0.0,
-                              measured)
-        difficulty, bias = prev_difficulty.copy(), 0.0
+                              measured, known)
+        difficulty = prev_difficulty.copy()
+        ratio = 1.0 if prev_ratio is None else float(prev_ratio)
     else:
-        bias = performance_bias(perf[measured], eps)
+        ratio = performance_ratio(perf[measured], eps)
         difficulty = np.empty_like(perf)
         difficulty[measured] = performance_to_difficulty(
             perf[measured], d_min)
-        if prev_difficulty is not None:
-            difficulty[~measured] = prev_difficulty[~measured]
-        else:
-            difficulty[~measured] = difficulty[measured].mean()
+        carried = known & ~measured
+        if carried.any():
+            difficulty[carried] = prev_difficulty[carried]
+        difficulty[~known] = difficulty[measured].mean()
+    bias = max(ratio - 1.0, 0.0)  # paper eq. 5
 
     if isinstance(tau, str):
-        tau_value = dynamic_tau(bias, tau, t_max, eps, power)
+        tau_value = dynamic_tau(bias, tau, t_max, eps, power, ratio)
     else:
         tau_value = float(tau)
         if not np.isfinite(tau_value) or tau_value < 0:
@@ -212,4 +257,4 @@ def compute_cdb_weights(performance: Sequence[float],
     if normalize:
         weights = weights / weights.mean()
     return CDBWeights(weights, difficulty, float(tau_value), float(bias),
-                      measured)
+                      measured, known, float(ratio))

@@ -28,12 +28,17 @@ class DifficultyHookBase(Hook):
     are used from epoch k + 1 on. Before the first measurement every weight
     is 1 (SPEC section 1, schedule).
 
-    Under DDP every rank takes part in the measurement; the weights computed
-    on rank 0 are broadcast so all ranks hold identical weights.
+    Under DDP every rank takes part in the measurement and computes the
+    weights from the same numbers (so a bad value raises on every rank alike
+    instead of leaving the others waiting); rank 0's result is then
+    broadcast so all ranks hold bit-identical weights.
 
     The state (difficulties, weights, tau, bias, the epoch they came from and
     the full history) is written into every checkpoint and restored on
-    ``--resume``. The history is also written as JSON to
+    ``--resume``. A checkpoint given as ``load_from`` (fine-tuning, a
+    decoupled second stage) is a new run: its CDB state is not restored and
+    the weights start at 1, also in a loss whose ``class_weight`` buffer came
+    with the loaded model. The history is also written as JSON to
     ``<work_dir>/<history_file>``.
 
     Args:
@@ -81,6 +86,10 @@ class DifficultyHookBase(Hook):
         self.normalize = normalize
         self.history_file = history_file
         self.difficulty: Optional[np.ndarray] = None
+        # classes whose difficulty comes from a measurement (the others hold
+        # the mean of the measured ones, re-filled at every measurement)
+        self.known: Optional[np.ndarray] = None
+        self.ratio: Optional[float] = None
         self.weights: Optional[np.ndarray] = None
         self.history: List[dict] = []
 
@@ -103,8 +112,11 @@ class DifficultyHookBase(Hook):
 
     # --------------------------------------------------------------- hooks
     def before_train(self, runner) -> None:
-        if self.weights is not None:  # restored from a checkpoint
+        if self.weights is not None:  # restored by --resume
             self.apply_weights(runner, self.weights)
+        else:  # SPEC: all weights are 1 before the first measurement
+            self.apply_weights(runner,
+                               np.ones(len(self.class_names(runner))))
 
     def after_train_epoch(self, runner) -> None:
         if not self.every_n_epochs(runner, self.interval):
@@ -122,32 +134,36 @@ class DifficultyHookBase(Hook):
             dict: The history record of this measurement.
         """
         performance = np.asarray(self.measure(runner), dtype=np.float64)
-        record = [None]
-        if is_main_process():
-            result = compute_cdb_weights(
-                performance, self.tau, self.difficulty, self.t_max, self.eps,
-                self.d_min, self.power, self.normalize)
-            names = list(self.class_names(runner))
-            if len(names) != len(result.weights):
-                raise ValueError(f'{len(names)} class names but '
-                                 f'{len(result.weights)} measured classes')
-            measured = performance[result.measured]
-            record[0] = dict(
-                epoch=int(epoch),
-                tau=result.tau,
-                bias=result.bias,
-                mean_performance=float(measured.mean())
-                if measured.size else None,
-                num_missing=result.num_missing,
-                missing=[n for n, m in zip(names, result.measured) if not m],
-                performance=[float(p) if m else None
-                             for p, m in zip(performance, result.measured)],
-                difficulty=result.difficulty.tolist(),
-                weights=result.weights.tolist())
-        broadcast_object_list(record, src=0)
-        record = record[0]
+        result = compute_cdb_weights(
+            performance, self.tau, self.difficulty, self.t_max, self.eps,
+            self.d_min, self.power, self.normalize, self.known, self.ratio)
+        names = list(self.class_names(runner))
+        if len(names) != len(result.weights):
+            raise ValueError(f'{len(names)} class names but '
+                             f'{len(result.weights)} measured classes')
+        measured = performance[result.measured]
+        record = dict(
+            epoch=int(epoch),
+            tau=result.tau,
+            bias=result.bias,
+            ratio=result.ratio,
+            mean_performance=float(measured.mean())
+            if measured.size else None,
+            num_missing=result.num_missing,
+            missing=[n for n, m in zip(names, result.measured) if not m],
+            never_measured=[n for n, k in zip(names, result.known) if not k],
+            performance=[float(p) if m else None
+                         for p, m in zip(performance, result.measured)],
+            difficulty=result.difficulty.tolist(),
+            weights=result.weights.tolist())
+        shared = [record]
+        broadcast_object_list(shared, src=0)
+        record = shared[0]
         self.difficulty = np.asarray(record['difficulty'])
         self.weights = np.asarray(record['weights'])
+        self.ratio = record['ratio']
+        never = set(record['never_measured'])
+        self.known = np.array([n not in never for n in names])
         self.history.append(record)
         self.apply_weights(runner, self.weights)
         self._log(runner, record)
@@ -157,6 +173,15 @@ class DifficultyHookBase(Hook):
         checkpoint[CHECKPOINT_KEY] = self.state_dict()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        # mmengine calls this for load_from too; only a resume continues the
+        # interrupted run's CDB state
+        if not getattr(runner, '_resume', False):
+            if CHECKPOINT_KEY in checkpoint:
+                runner.logger.info(
+                    'load_from: the CDB difficulty state of the loaded '
+                    'checkpoint is not restored (only --resume does that); '
+                    'weights start at 1')
+            return
         state = checkpoint.get(CHECKPOINT_KEY)
         if state is None:
             runner.logger.warning(
@@ -171,12 +196,21 @@ class DifficultyHookBase(Hook):
         return dict(
             difficulty=None if self.difficulty is None else
             self.difficulty.tolist(),
+            known=None if self.known is None else self.known.tolist(),
+            ratio=self.ratio,
             weights=None if self.weights is None else self.weights.tolist(),
             history=self.history)
 
     def load_state_dict(self, state: dict) -> None:
         self.difficulty = None if state['difficulty'] is None else \
             np.asarray(state['difficulty'], dtype=np.float64)
+        # checkpoints written before `known`/`ratio` existed: every stored
+        # difficulty counts as measured, the ratio follows from the bias
+        known = state.get('known')
+        self.known = None if known is None else np.asarray(known, dtype=bool)
+        self.ratio = state.get('ratio')
+        if self.ratio is None and state['history']:
+            self.ratio = state['history'][-1]['bias'] + 1.0
         self.weights = None if state['weights'] is None else \
             np.asarray(state['weights'], dtype=np.float64)
         self.history = list(state['history'])
@@ -207,7 +241,10 @@ class DifficultyHookBase(Hook):
         if missing:
             shown = ', '.join(missing[:10])
             more = f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''
-            msg += f' ({shown}{more}; they keep their previous difficulty)'
+            never = len(record['never_measured'])
+            msg += (f' ({shown}{more}); {len(missing) - never} keep their '
+                    f'previous difficulty, {never} never measured take the '
+                    'mean difficulty of the measured classes')
         runner.logger.info(msg)
         if is_main_process():
             self._write_history(runner)

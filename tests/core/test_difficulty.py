@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lt_plugins.core.difficulty import (compute_cdb_weights, dynamic_tau,
-                                        performance_bias,
+                                        performance_bias, performance_ratio,
                                         performance_to_difficulty)
 
 
@@ -112,14 +112,71 @@ def test_nothing_measured_falls_back_to_previous_or_ones():
     res = compute_cdb_weights([-1.0, -1.0])
     np.testing.assert_allclose(res.weights, [1.0, 1.0])
     assert res.tau == 0.0
+    assert not res.known.any()
     res = compute_cdb_weights([-1.0, -1.0], tau=1.0,
                               prev_difficulty=np.array([0.2, 0.6]))
     np.testing.assert_allclose(res.weights, np.array([0.2, 0.6]) / 0.4)
 
 
+@pytest.mark.parametrize('mode', ['sigmoid', 'linear', 'log', 'poly',
+                                  'official_sigmoid', 'official_2sigmoid'])
+def test_nothing_measured_keeps_the_previous_tau_and_weights(mode):
+    first = compute_cdb_weights([0.9, 0.3, 0.05, -1.0], tau=mode)
+    again = compute_cdb_weights([-1.0] * 4, tau=mode,
+                                prev_difficulty=first.difficulty,
+                                prev_known=first.known,
+                                prev_ratio=first.ratio)
+    assert again.tau == pytest.approx(first.tau) and first.tau > 0
+    np.testing.assert_allclose(again.weights, first.weights)
+    np.testing.assert_array_equal(again.known, first.known)
+
+
+def test_never_measured_class_takes_the_current_mean_not_a_stale_one():
+    # class 2 has never had a value: first it takes mean(0.8, 0.6) = 0.7,
+    # then mean(0.2, 0.4) = 0.3 of the second measurement; class 1, measured
+    # once, keeps its own 0.6 when it is missing
+    first = compute_cdb_weights([0.2, 0.4, -1.0], tau=1.0, normalize=False)
+    np.testing.assert_allclose(first.difficulty, [0.8, 0.6, 0.7])
+    np.testing.assert_array_equal(first.known, [True, True, False])
+    second = compute_cdb_weights([0.8, -1.0, float('nan')], tau=1.0,
+                                 normalize=False,
+                                 prev_difficulty=first.difficulty,
+                                 prev_known=first.known,
+                                 prev_ratio=first.ratio)
+    np.testing.assert_allclose(second.difficulty, [0.2, 0.6, 0.2])
+    np.testing.assert_array_equal(second.known, [True, True, False])
+    third = compute_cdb_weights([0.8, 0.6, -1.0], tau=1.0, normalize=False,
+                                prev_difficulty=second.difficulty,
+                                prev_known=second.known)
+    np.testing.assert_allclose(third.difficulty, [0.2, 0.4, 0.3])
+
+
+def test_official_tau_uses_the_unclamped_ratio():
+    # every class at AP 0: ratio = 0 / 0.01 = 0, bias = max(-1, 0) = 0;
+    # the authors' code gives sigmoid(0) = 0.5 and 2 sigmoid(-1)
+    perf = [0.0, 0.0, 0.0]
+    assert performance_ratio(np.array(perf)) == 0.0
+    assert compute_cdb_weights(perf, 'official_sigmoid').tau == \
+        pytest.approx(0.5)
+    assert compute_cdb_weights(perf, 'official_2sigmoid').tau == \
+        pytest.approx(2 / (1 + math.exp(1)))
+    # close but unequal classes: ratio 0.5 / 0.505 < 1
+    res = compute_cdb_weights([0.5, 0.495], 'official_sigmoid')
+    assert res.ratio == pytest.approx(0.5 / 0.505)
+    assert res.tau == pytest.approx(1 / (1 + math.exp(-0.5 / 0.505)))
+    assert res.bias == 0.0
+
+
 def test_out_of_range_performance_names_the_class():
     with pytest.raises(ValueError, match='class 1 is 1.5'):
         compute_cdb_weights([0.2, 1.5])
+    # only -1 and NaN mean "not measured"; another negative value is an error
+    with pytest.raises(ValueError, match='class 0 is -0.5'):
+        compute_cdb_weights([-0.5, 0.3])
+    with pytest.raises(ValueError, match='class 1 is -inf'):
+        compute_cdb_weights([0.5, float('-inf')])
+    with pytest.raises(ValueError, match='class 1 is inf'):
+        compute_cdb_weights([0.5, float('inf')])
     with pytest.raises(ValueError, match='empty'):
         compute_cdb_weights([])
     with pytest.raises(ValueError, match='shape'):

@@ -135,13 +135,7 @@ class CDBClsHook(DifficultyHookBase):
         self.class_names(runner)  # fail early on a class-count mismatch
         self._check_disjoint(runner)
         self._check_shot_counts(runner)
-        if self.weights is None:
-            # No hook state was restored (a fresh run, or ``load_from``, which
-            # loads the model but not the hook state). The CDBLoss weights
-            # are a buffer of the model, so ``load_from`` has just loaded the
-            # weights the checkpoint's run ended with; SPEC section 1 wants 1
-            # until the first measurement of this run.
-            self.apply_weights(runner, np.ones(self._num_classes(runner)))
+        # (the base class sets weight 1 when no state was restored)
         super().before_train(runner)
 
     def _check_disjoint(self, runner) -> None:
