@@ -32,7 +32,8 @@ def lvis_per_category_ap(lvis_eval: LVISEval) -> Dict[int, float]:
 
     Returns:
         dict: ``{category_id: AP}``; AP is -1 for a category the LVIS
-        protocol could not score (no ground truth and no negative image).
+        protocol could not score (no ground truth annotation in the
+        evaluated images).
     """
     precision = lvis_eval.eval['precision']  # [iou, recall, cat, area]
     out = {}
@@ -50,8 +51,10 @@ class LVISPerCategoryMetric(LVISMetric):
     The returned dict holds, for each metric in ``metric`` ('bbox' and/or
     'segm'): ``<metric>_AP``, ``_APr``, ``_APc``, ``_APf`` and
     ``<metric>_per_category_ap``, a list with one AP per label (-1 for a
-    category without AP). With no detection at all every category gets -1
-    instead of an error.
+    category without AP, i.e. without ground truth in the evaluated images).
+    With no detection at all (early training) there is no error: as the
+    LVIS protocol scores it, every category with ground truth gets AP 0 and
+    the others -1.
 
     Args:
         ann_file (str): LVIS-format annotation json of the evaluated images;
@@ -97,10 +100,8 @@ class LVISPerCategoryMetric(LVISMetric):
             lvis_dt = LVISResults(lvis_gt, result_file)
         except IndexError:  # the lvis API rejects an empty result list
             logger.info(f'no {metric} detections on the evaluated images; '
-                        'every category gets AP -1')
-            for k in ('AP', 'APr', 'APc', 'APf'):
-                eval_results[f'{metric}_{k}'] = -1.0
-            return {}
+                        'every category with ground truth gets AP 0')
+            return self._no_detections(lvis_gt, metric, eval_results)
         lvis_eval = LVISEval(lvis_gt, lvis_dt, metric)
         lvis_eval.params.imgIds = self.img_ids
         lvis_eval.evaluate()
@@ -111,3 +112,28 @@ class LVISPerCategoryMetric(LVISMetric):
             eval_results[f'{metric}_{k}'] = float(summary[k])
         return lvis_per_category_ap(lvis_eval)
 
+
+    def _no_detections(self, lvis_gt, metric: str,
+                       eval_results: dict) -> Dict[int, float]:
+        """What ``LVISEval`` gives for an empty result list.
+
+        Precision is 0 for every category with a ground-truth annotation in
+        the evaluated images and undefined (-1) for the others; a summary
+        value is 0 when its group has such a category, else -1.
+        """
+        img_ids = set(self.img_ids)
+        with_gt = {
+            a['category_id']
+            for a in lvis_gt.load_anns(lvis_gt.get_ann_ids())
+            if a['image_id'] in img_ids
+        }
+        groups = dict(AP=set(self.cat_ids), AP50=set(self.cat_ids),
+                      AP75=set(self.cat_ids))
+        for key, freq in (('APr', 'r'), ('APc', 'c'), ('APf', 'f')):
+            groups[key] = {
+                c for c in self.cat_ids
+                if lvis_gt.load_cats([c])[0]['frequency'] == freq
+            }
+        for key, cats in groups.items():
+            eval_results[f'{metric}_{key}'] = 0.0 if cats & with_gt else -1.0
+        return {c: 0.0 if c in with_gt else -1.0 for c in self.cat_ids}

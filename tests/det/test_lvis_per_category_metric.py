@@ -84,10 +84,18 @@ def test_per_category_ap_matches_lvis_eval_and_summary(toy_lvis, tmp_path):
     assert per_cat[0] > 0.3
 
 
-def test_no_detections_gives_minus_one_everywhere(toy_lvis):
-    ann = toy_lvis['val']
+def test_no_detections_scores_as_the_lvis_api_does(toy_lvis, tmp_path):
+    """AP 0 for categories with ground truth, -1 for one without."""
+    data = json.load(open(toy_lvis['val']))
+    cat_ids = [c['id'] for c in data['categories']]
+    dropped = cat_ids[-1]  # left without ground truth
+    data['annotations'] = [
+        a for a in data['annotations'] if a['category_id'] != dropped
+    ]
+    ann = str(tmp_path / 'val.json')
+    json.dump(data, open(ann, 'w'))
     metric = LVISPerCategoryMetric(ann_file=ann)
-    img = json.load(open(ann))['images'][0]
+    img = data['images'][0]
     metric.process({}, [
         dict(img_id=img['id'], ori_shape=(64, 64),
              pred_instances=dict(bboxes=torch.zeros(0, 4),
@@ -95,8 +103,25 @@ def test_no_detections_gives_minus_one_everywhere(toy_lvis):
                                  labels=torch.zeros(0, dtype=torch.long)))
     ])
     res = metric.compute_metrics(metric.results)
-    assert res['bbox_AP'] == -1.0
-    assert res['bbox_per_category_ap'] == [-1.0] * 20
+
+    # reference: the lvis API (which refuses an empty result list) with one
+    # 1-pixel detection that matches no ground truth
+    gt = LVIS(ann)
+    path = tmp_path / 'dt.json'
+    json.dump([dict(image_id=img['id'], category_id=cat_ids[0],
+                    bbox=[0.0, 0.0, 1.0, 1.0], score=0.01)], open(path, 'w'))
+    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
+    ev.run()
+    ref = ev.get_results()
+    prec = ev.eval['precision']
+    expect = []
+    for cat in cat_ids:
+        p = prec[:, :, ev.params.cat_ids.index(cat), 0]
+        expect.append(p[p > -1].mean() if (p > -1).any() else -1.0)
+    assert expect == [0.0] * 19 + [-1.0]
+    np.testing.assert_allclose(res['bbox_per_category_ap'], expect)
+    for key in ('AP', 'AP50', 'AP75', 'APr', 'APc', 'APf'):
+        assert res[f'bbox_{key}'] == pytest.approx(ref[key]), key
 
 
 def test_missing_annotation_file_is_named():
@@ -104,9 +129,23 @@ def test_missing_annotation_file_is_named():
         LVISPerCategoryMetric(ann_file='nope.json')
 
 
-def test_lvis_accumulate_runs_under_numpy_2():
+def test_lvis_accumulate_runs_under_numpy_2_and_scores_perfect_results_1(
+        toy_lvis, tmp_path):
     import lvis.eval
     # the fix is needed on this stack and scoped to lvis.eval only
     assert not hasattr(np, 'float')
     assert lvis.eval.np.float is float
     assert lvis.eval.np.ones is np.ones
+    # ground truth submitted as detections: AP 1 in every scored group
+    data = json.load(open(toy_lvis['val']))
+    dets = [dict(image_id=a['image_id'], category_id=a['category_id'],
+                 bbox=a['bbox'], score=1.0) for a in data['annotations']]
+    path = tmp_path / 'perfect.json'
+    json.dump(dets, open(path, 'w'))
+    gt = LVIS(toy_lvis['val'])
+    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
+    ev.run()
+    res = ev.get_results()
+    assert res['AP'] == pytest.approx(1.0)
+    for key in ('APr', 'APc', 'APf'):
+        assert res[key] == pytest.approx(1.0) or res[key] == -1
