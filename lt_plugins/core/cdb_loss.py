@@ -82,13 +82,16 @@ def reduce_loss(loss: torch.Tensor,
     """
     if weight is not None:
         loss = loss * weight.to(loss.dtype)
+    if reduction not in ('none', 'mean', 'sum'):
+        raise ValueError(f'reduction must be none, mean or sum, got '
+                         f'{reduction!r}')
     if reduction == 'none':
         return loss
     if reduction == 'sum':
+        if avg_factor is not None:  # as mmdet's weight_reduce_loss
+            raise ValueError('avg_factor can not be used with '
+                             'reduction="sum"')
         return loss.sum()
-    if reduction != 'mean':
-        raise ValueError(f'reduction must be none, mean or sum, got '
-                         f'{reduction!r}')
     if avg_factor is None:
         return loss.mean()
     eps = torch.finfo(torch.float32).eps

@@ -101,6 +101,14 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
         loss_weight (float): Defaults to 1.0.
         use_sigmoid (bool): Must be False; present so configs that copy
             mmdet's ``CrossEntropyLoss`` arguments keep working.
+        ignore_index (int, optional): Label whose samples get loss 0, as in
+            mmdet's ``CrossEntropyLoss``. Defaults to None (-100).
+        avg_non_ignore (bool): Average the mean over the non-ignored samples
+            when no ``avg_factor`` is given, as in mmdet's
+            ``CrossEntropyLoss``. Defaults to False.
+        class_weight: Must be None: the class weights of a CDB loss come from
+            the difficulty hook. Accepted so a copied ``CrossEntropyLoss``
+            config fails with a clear message.
     """
 
     def __init__(self,
@@ -108,13 +116,24 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
                  background_weight: float = 1.0,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
-                 use_sigmoid: bool = False):
+                 use_sigmoid: bool = False,
+                 ignore_index: Optional[int] = None,
+                 avg_non_ignore: bool = False,
+                 class_weight=None):
         if use_sigmoid:
             raise ValueError('CDBCrossEntropyLoss is a softmax loss; '
                              'use_sigmoid=True is not supported (use '
                              'CDBSigmoidFocalLoss for sigmoid heads)')
+        if class_weight is not None:
+            raise ValueError(
+                f'{type(self).__name__} sets its class weights from the '
+                f'class difficulty (CDBDifficultyHook); remove '
+                f'class_weight={class_weight!r} from the loss config (use '
+                'background_weight for the background class)')
         super().__init__(num_classes, num_classes + 1, background_weight,
                          reduction, loss_weight)
+        self.ignore_index = ignore_index
+        self.avg_non_ignore = avg_non_ignore
 
     def _per_sample(self, cls_score, label, ignore_index):
         return cdb_cross_entropy(cls_score, label, self.class_weight,
@@ -139,8 +158,14 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
         Returns:
             torch.Tensor: The loss, shape (N,) for 'none', else scalar.
         """
-        loss = self._per_sample(cls_score, label,
-                                -100 if ignore_index is None else ignore_index)
+        if ignore_index is None:
+            ignore_index = -100 if self.ignore_index is None \
+                else self.ignore_index
+        loss = self._per_sample(cls_score, label, ignore_index)
+        if avg_factor is None and self.avg_non_ignore and \
+                (reduction_override or self.reduction) == 'mean':
+            # mmdet's cross_entropy(avg_non_ignore=True)
+            avg_factor = label.numel() - (label == ignore_index).sum().item()
         return self._reduce(loss, weight, avg_factor, reduction_override)
 
 

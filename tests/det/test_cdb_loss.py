@@ -25,6 +25,30 @@ def test_unit_weights_equal_mmdet_cross_entropy_number_for_number():
                                    ce(score, label, lw, **kw))
 
 
+def test_mmdet_cross_entropy_arguments_carry_over_number_for_number():
+    score, label, lw = _inputs(n=8)
+    label[:3] = 2  # the label that gets ignored
+    args = dict(ignore_index=2, avg_non_ignore=True, loss_weight=0.7)
+    cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4,
+                            **args))
+    ce = CrossEntropyLoss(**args)
+    for kw in (dict(), dict(avg_factor=3.0), dict(reduction_override='none'),
+               dict(reduction_override='sum')):
+        torch.testing.assert_close(cdb(score, label, lw, **kw),
+                                   ce(score, label, lw, **kw))
+    # the mean is over the non-ignored samples only
+    kept = int((label != 2).sum())
+    assert 0 < kept <= 5
+    expect = (ce(score, label, lw, reduction_override='none').sum() / kept)
+    torch.testing.assert_close(cdb(score, label, lw), expect)
+    with pytest.raises(ValueError, match='remove class_weight=\\[1.0'):
+        MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4,
+                          class_weight=[1.0] * 5))
+    # as mmdet's weight_reduce_loss
+    with pytest.raises(ValueError, match='avg_factor can not be used'):
+        cdb(score, label, lw, avg_factor=2.0, reduction_override='sum')
+
+
 def test_foreground_weights_scale_each_sample_background_configurable():
     score, label, lw = _inputs()
     cdb = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4,
