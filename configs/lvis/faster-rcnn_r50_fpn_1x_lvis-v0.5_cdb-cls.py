@@ -1,11 +1,14 @@
 # The "-cls" decoupled variant of the CDB paper (Table 5): load a trained
-# LVIS detector (CE or CDB-W-CE), freeze every parameter but the final
-# classification layer (fc_cls of the box head) and retrain that layer with
-# CDB-W-CE for 12 epochs. Set the detector to start from with
-#   --cfg-options load_from=work_dirs/faster-rcnn_r50_fpn_1x_lvis-v0.5_ce/epoch_12.pth
+# LVIS detector, freeze every parameter but the final classification layer
+# (fc_cls of the box head) and retrain that layer with CDB-W-CE for 12
+# epochs. The default start is the CE baseline trained without the held-out
+# images (faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py): the hook measures
+# difficulty on those images, so the detector must not have seen them. Start
+# from another detector with
+#   --cfg-options load_from=work_dirs/<its config>/epoch_12.pth
 _base_ = './faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py'
 
-load_from = 'work_dirs/faster-rcnn_r50_fpn_1x_lvis-v0.5_ce/epoch_12.pth'
+load_from = 'work_dirs/faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit/epoch_12.pth'
 # a pretrained detector: no ImageNet backbone initialisation, BN frozen
 model = dict(backbone=dict(init_cfg=None, frozen_stages=4, norm_eval=True))
 # only fc_cls learns; under DDP the frozen parameters get no gradient

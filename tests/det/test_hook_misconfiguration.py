@@ -66,7 +66,9 @@ def test_missing_heldout_file_is_named(tmp_path, data):
 
 def test_heldout_sharing_training_images_is_refused(tmp_path, data):
     # train on the full training file, which contains the held-out images
-    extra = ("train_dataloader = dict(dataset=dict("
+    # (a second assignment in the same config file replaces the first, so
+    # the data root is given again)
+    extra = ("train_dataloader = dict(dataset=dict(data_root=data_root, "
              "ann_file='annotations/lvis_v0.5_train.json'))\n")
     with pytest.raises(ValueError, match='shares .* images with the training'):
         _start(tmp_path, data, 'toy/faster-rcnn_toy-lvis_cdb.py', extra)

@@ -1,4 +1,4 @@
-"""The full LVIS v0.5 configs build and train one iteration on toy data.
+"""The full LVIS v0.5 configs build and train one short epoch on toy data.
 
 A user with the real data runs them unchanged; here only what cannot exist on
 this machine is overridden: the data root (toy data, 20 classes instead of
@@ -9,6 +9,7 @@ import os.path as osp
 import shutil
 import uuid
 
+import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -16,10 +17,12 @@ from mmengine.runner import Runner
 import lt_plugins.det  # noqa: F401
 from lt_plugins.data.lvis_split import split_lvis_heldout
 from lt_plugins.data.toy_lvis import TOY_CLASSES
+from lt_plugins.det.difficulty_hook import cdb_losses
 from .toy_runs import REPO
 
 LVIS_CONFIGS = [
     'faster-rcnn_r50_fpn_1x_lvis-v0.5_ce.py',
+    'faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py',
     'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py',
     'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb-rfs.py',
     'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb-cls.py',
@@ -67,7 +70,7 @@ def _to_toy(node, data_root):
 
 
 @pytest.mark.parametrize('name', LVIS_CONFIGS)
-def test_lvis_config_trains_one_iteration_on_toy_data(name, data, tmp_path):
+def test_lvis_config_trains_one_epoch_on_toy_data(name, data, tmp_path):
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'lvis', name))
     # what the paper fixes is in the config as the paper says
     assert cfg.train_cfg.max_epochs == 12
@@ -91,7 +94,10 @@ def test_lvis_config_trains_one_iteration_on_toy_data(name, data, tmp_path):
     for hook in cfg.get('custom_hooks', []):
         if hook.type == 'CDBDifficultyHook':
             hook.dataloader.num_workers = 0
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=1,
+            if name.startswith('mask-rcnn'):
+                hook.metric = 'segm'  # the mask AP path of the hook
+    # 4 training images, batch 2: two iterations, then the hook measures
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1,
                          val_interval=100)
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)
@@ -101,4 +107,13 @@ def test_lvis_config_trains_one_iteration_on_toy_data(name, data, tmp_path):
     cfg.visualizer.name = cfg.experiment_name
     runner = Runner.from_cfg(cfg)
     runner.train()
-    assert runner.iter == 1
+    assert runner.iter == 2 and runner.epoch == 1
+    if '_cdb' in name:
+        with open(osp.join(runner.work_dir, 'cdb_history.json')) as f:
+            (record, ) = json.load(f)['history']
+        assert record['epoch'] == 1
+        losses = cdb_losses(runner.model)
+        assert losses
+        for loss in losses:
+            np.testing.assert_allclose(loss.foreground_weights.numpy(),
+                                       record['weights'], rtol=1e-6)
