@@ -6,11 +6,14 @@
 # second clone on the same machine reuses it:
 #
 #   LT_PLUGINS_HOME   (default ~/.cache/lt_plugins)
-#     venv/           the virtual environment
-#     wheels/         the locally built mmcv wheel, reused by later setups
+#     venv/                 the virtual environment
+#     wheels/torch-<ver>/   the locally built mmcv wheel, per torch version it
+#                           was compiled against, reused by later setups
 #
 # Set LT_PLUGINS_PYTHON to an existing interpreter to use that environment
-# instead; packages it already has in a working state are not reinstalled.
+# instead: packages it already has in working order are kept, whatever their
+# version (a warning names the ones that differ from the pins), and only what
+# is missing or broken is installed.
 #
 # Pinned stack (see README "Environment"): torch 2.13.0, torchvision 0.28.0,
 # mmengine 0.10.7, mmcv 2.1.0 with compiled ops, mmdet 3.3.0, mmpretrain 1.2.0,
@@ -19,7 +22,6 @@ set -euo pipefail
 
 HOME_DIR="${LT_PLUGINS_HOME:-$HOME/.cache/lt_plugins}"
 VENV="$HOME_DIR/venv"
-WHEELS="$HOME_DIR/wheels"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
@@ -27,54 +29,107 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 
 if [ -n "${LT_PLUGINS_PYTHON:-}" ]; then
     PY="$LT_PLUGINS_PYTHON"
+    OWN_ENV=0
     [ -x "$PY" ] || die "LT_PLUGINS_PYTHON=$PY is not an executable interpreter"
 else
     PY="$VENV/bin/python"
+    OWN_ENV=1
+    # a venv whose creation failed half-way has a python but no pip
+    if [ -x "$PY" ] && ! "$PY" -m pip --version >/dev/null 2>&1; then
+        say "the virtual environment in $VENV has no pip; creating it again"
+        rm -rf "$VENV"
+    fi
     if [ ! -x "$PY" ]; then
         say "creating virtual environment in $VENV"
         mkdir -p "$HOME_DIR"
-        python3 -m venv "$VENV" || die "python3 -m venv $VENV failed"
+        python3 -m venv "$VENV" || { rm -rf "$VENV"; die "python3 -m venv $VENV failed (on Debian/Ubuntu: apt-get install python3-venv)"; }
     fi
 fi
-mkdir -p "$WHEELS"
-pipi() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+# pip's notes about this machine's empty local index folders are noise
+pipi() {
+    "$PY" -m pip install --disable-pip-version-check -q "$@" \
+        2> >(grep -v "^WARNING: Location 'file:" >&2)
+}
 has() { "$PY" - "$@" >/dev/null 2>&1; }
+# version of an installed distribution, empty if none
+version_of() {
+    "$PY" -c "import importlib.metadata as m, sys
+try: print(m.version(sys.argv[1]))
+except m.PackageNotFoundError: pass" "$1" 2>/dev/null || true
+}
+# in our own venv a pin is exact; in the user's environment a working
+# package of another version is kept, with a warning
+keep_or_pin() {  # name pinned-version
+    local have; have=$(version_of "$1")
+    if [ -z "$have" ]; then return 1; fi
+    if [ "${have%%+*}" = "$2" ]; then return 0; fi
+    if [ "$OWN_ENV" = 0 ]; then
+        say "WARNING: keeping your $1 $have (lt_plugins is tested with $2)"
+        return 0
+    fi
+    return 1
+}
 
 # 1. torch + torchvision. The registry's build, not the CPU-only file in the
 #    machine's local wheel directory: torchvision fails to import beside that
 #    one ("operator torchvision::nms does not exist").
-if has <<'PYEOF'
+torch_ok() {
+    has <<'PYEOF'
 import torch, torchvision, torchvision.ops
-assert torch.__version__.split('+')[0] == '2.13.0', torch.__version__
-assert torchvision.__version__.split('+')[0] == '0.28.0', torchvision.__version__
+torchvision.ops.nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
 PYEOF
-then
-    say "torch $("$PY" -c 'import torch; print(torch.__version__)') already installed, keeping it"
+}
+if torch_ok && keep_or_pin torch 2.13.0 && keep_or_pin torchvision 0.28.0; then
+    say "torch $(version_of torch) + torchvision $(version_of torchvision) already installed and working, keeping them"
 else
     say "installing torch 2.13.0 + torchvision 0.28.0 (about a minute)"
     PIP_FIND_LINKS=" " pipi torch==2.13.0 torchvision==0.28.0 \
         || die "installing torch/torchvision failed"
+    if ! torch_ok; then
+        # e.g. a local CPU-only 2.13.0+cpu build was there: pip saw the pin
+        # satisfied and changed nothing
+        say "torch/torchvision do not work together; reinstalling both from the registry"
+        PIP_FIND_LINKS=" " pipi --force-reinstall --no-deps \
+            torch==2.13.0 torchvision==0.28.0 \
+            || die "reinstalling torch/torchvision failed"
+        torch_ok || die "torch $(version_of torch) / torchvision $(version_of torchvision) still fail to import together (check: $PY -c 'import torchvision.ops')"
+    fi
 fi
+TORCH_VERSION=$(version_of torch)
+WHEELS="$HOME_DIR/wheels/torch-$TORCH_VERSION"
+mkdir -p "$WHEELS"
 
-# 2. mmengine and the build tools mmcv needs (setuptools >= 70 lacks
-#    pkg_resources and the mmcv build dies at once).
-pipi "mmengine==0.10.7" "setuptools<70" wheel ninja "numpy<3" pytest \
-    || die "installing mmengine / build tools failed"
+# 2. mmengine, numpy, pytest.
+if keep_or_pin mmengine 0.10.7; then
+    say "mmengine $(version_of mmengine) already installed"
+else
+    say "installing mmengine 0.10.7"
+    pipi "mmengine==0.10.7" || die "installing mmengine failed"
+fi
+if [ -z "$(version_of numpy)" ] || [ -z "$(version_of pytest)" ]; then
+    say "installing numpy and pytest"
+    pipi "numpy<3" pytest || die "installing numpy / pytest failed"
+fi
 
 # 3. mmcv 2.1.0 with compiled ops. No wheel exists for torch 2.13, so it is
 #    built from the sdist once (7-11 minutes on 2 cores) and the wheel is
-#    cached in $WHEELS for every later setup.
-if has <<'PYEOF'
-import mmcv, mmcv.ops
-assert mmcv.__version__ == '2.1.0', mmcv.__version__
+#    cached in $WHEELS, next to the torch version it was compiled against.
+mmcv_ok() {
+    has <<'PYEOF'
+import torch
 from mmcv.ops import RoIAlign, nms
+nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
 PYEOF
-then
-    say "mmcv $("$PY" -c 'import mmcv; print(mmcv.__version__)') with ops already installed, keeping it"
+}
+if mmcv_ok && keep_or_pin mmcv 2.1.0; then
+    say "mmcv $(version_of mmcv) with ops already installed, keeping it"
 else
     wheel=$(ls "$WHEELS"/mmcv-2.1.0-*.whl 2>/dev/null | head -n 1 || true)
     if [ -z "$wheel" ]; then
-        say "building mmcv 2.1.0 with ops from source (7-11 minutes, log in $HOME_DIR/mmcv-build.log)"
+        # setuptools >= 70 lacks pkg_resources and the mmcv build dies at once
+        say "installing the mmcv build tools (setuptools<70, wheel, ninja)"
+        pipi "setuptools<70" wheel ninja || die "installing the build tools failed"
+        say "building mmcv 2.1.0 with ops from source against torch $TORCH_VERSION (7-11 minutes, log in $HOME_DIR/mmcv-build.log)"
         if ! MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$PY" -m pip wheel --no-deps \
                 --no-build-isolation --disable-pip-version-check -w "$WHEELS" \
                 mmcv==2.1.0 >"$HOME_DIR/mmcv-build.log" 2>&1; then
@@ -85,22 +140,36 @@ else
     else
         say "reusing cached mmcv wheel $wheel"
     fi
-    pipi "$wheel" || die "installing $wheel failed"
-    has <<'PYEOF' || die "mmcv installed but mmcv.ops does not import; remove $WHEELS and retry"
-from mmcv.ops import RoIAlign, nms
-PYEOF
+    # --force-reinstall: pip skips a wheel whose version is already installed,
+    # which would leave a broken mmcv 2.1.0 in place
+    pipi --force-reinstall --no-deps "$wheel" || die "installing $wheel failed"
+    if ! mmcv_ok; then
+        "$PY" -c 'from mmcv.ops import nms' 2>&1 | tail -n 3 >&2 || true
+        die "mmcv installed but mmcv.ops does not work with torch $TORCH_VERSION; remove $WHEELS to rebuild it"
+    fi
 fi
 
-# 4. The OpenMMLab libraries and LVIS evaluation.
-pipi "mmdet==3.3.0" "mmpretrain==1.2.0" "lvis==0.5.3" "pycocotools>=2.0.7" \
-    || die "installing mmdet / mmpretrain / lvis failed"
+# 4. The OpenMMLab libraries and LVIS evaluation (their own dependencies,
+#    e.g. mmcv and mmengine, are already satisfied above).
+missing=()
+keep_or_pin mmdet 3.3.0 || missing+=("mmdet==3.3.0")
+keep_or_pin mmpretrain 1.2.0 || missing+=("mmpretrain==1.2.0")
+keep_or_pin lvis 0.5.3 || missing+=("lvis==0.5.3")
+[ -n "$(version_of pycocotools)" ] || missing+=("pycocotools>=2.0.7")
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    pipi "${missing[@]}" || die "installing ${missing[*]} failed"
+else
+    say "mmdet, mmpretrain, lvis and pycocotools already installed"
+fi
 
 # 5. This package, editable, so configs and tools see the checkout.
+say "installing lt_plugins (editable) from $REPO"
 pipi --no-deps --no-build-isolation -e "$REPO" || die "installing lt_plugins failed"
 
-has <<'PYEOF' || die "the final import check failed (run: $PY -c 'import lt_plugins.det, lt_plugins.cls')"
+"$PY" - <<'PYEOF' >&2 || die "the final import check failed (its error is above)"
 import mmcv.ops, mmdet.models, mmpretrain.models, lvis
-import lt_plugins
+import lt_plugins.det, lt_plugins.cls
 PYEOF
 say "environment ready: $PY"
 echo "$PY"

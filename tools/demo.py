@@ -75,10 +75,12 @@ def main():
     ann = osp.join(data_root, 'annotations')
     py = sys.executable
 
-    if not osp.isfile(osp.join(ann, 'lvis_v0.5_val.json')):
+    # (relative paths are the repository's: every command runs there)
+    if not osp.isfile(osp.join(REPO, ann, 'lvis_v0.5_val.json')):
         run([py, 'tools/make_toy_lvis.py', '--out', data_root])
-    if (args.method == 'cdb' or args.cdb_split) and not osp.isfile(
-            osp.join(ann, 'lvis_v0.5_heldout.json')):
+    needs_split = args.method == 'cdb' or args.cdb_split or '_cdb' in name
+    if needs_split and not osp.isfile(
+            osp.join(REPO, ann, 'lvis_v0.5_heldout.json')):
         run([py, 'tools/make_lvis_heldout.py',
              osp.join(ann, 'lvis_v0.5_train.json'),
              '--out-train', osp.join(ann, 'lvis_v0.5_train_cdb.json'),

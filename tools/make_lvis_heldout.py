@@ -18,6 +18,9 @@ import json
 import os.path as osp
 import sys
 
+
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.lvis_split import dump_lvis_json, split_lvis_heldout
 
 

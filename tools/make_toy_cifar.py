@@ -3,6 +3,10 @@
 import argparse
 import os.path as osp
 
+import sys
+
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.toy_cifar import CIFAR_FOLDERS, generate_toy_cifar
 
 

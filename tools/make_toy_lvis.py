@@ -2,7 +2,11 @@
 """Generate the toy long-tailed LVIS v0.5 data set (deterministic)."""
 import argparse
 import json
+import os.path as osp
+import sys
 
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.toy_lvis import generate_toy_lvis
 
 

@@ -7,11 +7,14 @@ Mask R-CNN) with the LVIS protocol.
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import lt_plugins.compat  # noqa: F401
 from lt_plugins.engine.cpu_distributed import prepare_cpu_distributed
 

@@ -12,12 +12,15 @@ import argparse
 import logging
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import lt_plugins.compat  # noqa: F401  (torch.load / lvis fixes before resume)
 from lt_plugins.engine.cpu_distributed import prepare_cpu_distributed
 
