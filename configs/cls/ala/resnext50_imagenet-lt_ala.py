@@ -38,4 +38,4 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=90, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=256)
+auto_scale_lr = dict(enable=False, base_batch_size=256)

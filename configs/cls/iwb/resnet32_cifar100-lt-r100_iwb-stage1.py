@@ -26,7 +26,7 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=64)
+auto_scale_lr = dict(enable=False, base_batch_size=64)
 
 # per-class classifier norms -> work_dir/weight_norms.json (IWB Figs. 1, 3)
 custom_hooks = [dict(type='WeightNormRecorderHook', interval=10)]

@@ -29,7 +29,7 @@ param_scheduler = [
          begin=0, end=10, convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
-auto_scale_lr = dict(base_batch_size=512)
+auto_scale_lr = dict(enable=False, base_batch_size=512)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2))
 
 custom_hooks = [
