@@ -6,6 +6,9 @@
 # decay; the ImageNet-LT val split (20 per class) is the meta set and the
 # per-class accuracy split. Plain CE (the yaml's bal_softmax is the
 # "+ Bal. Softmax" row, not "Ours").
+# Batch sizes are per process (mmengine): 32 training + 32 meta images per
+# GPU, x 4 GPUs = 128 + 128 per iteration, the official totals. On N GPUs
+# set both to 128 / N (see docs/difficulty_net.md).
 _base_ = [
     '../_base_/datasets/imagenet_lt.py',
     '../_base_/models/resnet10.py',
@@ -19,7 +22,7 @@ model = dict(
     meta_grad=True,
     meta_grad_impl='forward_ad')
 
-train_dataloader = dict(batch_size=128)  # total; divide by the GPU count
+train_dataloader = dict(batch_size=32)  # x 4 GPUs = 128, as the official code
 
 optim_wrapper = dict(
     constructor='DifficultyNetOptimWrapperConstructor',
@@ -39,6 +42,8 @@ param_scheduler = dict(
 train_cfg = dict(by_epoch=True, max_epochs=180, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
+# the classifier's lr is for 128 images in total (4 x 32); --auto-scale-lr
+# scales it, D's lr is kept (DifficultyNetHook)
 auto_scale_lr = dict(base_batch_size=128)
 
 custom_hooks = [
@@ -46,7 +51,7 @@ custom_hooks = [
         type='DifficultyNetHook',
         interval=1,
         meta_dataloader=dict(
-            batch_size=128,
+            batch_size=32,  # per process, as the training batch
             num_workers=8,
             dataset={{_base_.heldout_dataset}},
             sampler=dict(type='DefaultSampler', shuffle=True))),

@@ -3,6 +3,8 @@
 # (imagenet_resnet10_stage2.yaml): 10 epochs, SGD lr 0.05 momentum 0.9
 # weight decay 2e-4, batch 128, cosine decay; encoder frozen, classifier
 # re-trained from its stage-1 values under class-balanced sampling.
+# Batch sizes are per process (mmengine), as in the stage-1 config: 32 per
+# GPU x 4 GPUs = 128.
 _base_ = [
     '../_base_/datasets/imagenet_lt.py',
     '../_base_/models/resnet10.py',
@@ -13,7 +15,8 @@ load_from = 'work_dirs/resnet10_imagenet-lt_difficulty-net/epoch_180.pth'
 
 model = dict(type='FrozenEncoderClassifier', trainable=('head', ))
 train_dataloader = dict(
-    batch_size=128, sampler=dict(_delete_=True, type='CDBSampler'))
+    batch_size=32,  # x 4 GPUs = 128, as the official code
+    sampler=dict(_delete_=True, type='CDBSampler'))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=2e-4))
@@ -24,3 +27,4 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=128)

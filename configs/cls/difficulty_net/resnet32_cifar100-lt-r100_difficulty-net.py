@@ -7,6 +7,8 @@
 # batch 128, 200 epochs; the meta set (25 images per class held out of the
 # 500 training images, as the official code does) doubles as the
 # per-class accuracy split, meta batch 100; AutoAugment + Cutout (Sec. 4.4).
+# Batch sizes are per process (mmengine): 128 training + 100 meta images on
+# one GPU, as the official code; on N GPUs divide both by N.
 _base_ = [
     '../_base_/datasets/cifar100_lt.py',
     '../_base_/models/resnet32_cifar.py',

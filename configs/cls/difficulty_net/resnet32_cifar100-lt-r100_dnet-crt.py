@@ -4,6 +4,7 @@
 # mode, linear classifier initialised from stage 1 and re-trained with CE
 # under class-balanced sampling, SGD lr 0.05 momentum 0.9 weight decay
 # 1e-4, cosine decay over 50 epochs, batch 128, same augmentation.
+# Batch sizes are per process (mmengine): 128 on one GPU, as stage 1.
 _base_ = [
     '../_base_/datasets/cifar100_lt.py',
     '../_base_/models/resnet32_cifar.py',
