@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
 
 from .grad_sync import all_reduce_sum_
+from .lr_guard import keep_difficulty_net_lr
 
 
 @HOOKS.register_module()
@@ -38,6 +39,12 @@ class DifficultyNetHook(Hook):
       restored on resume; before the first measurement it is all zeros
       (SPEC section 2). A class without meta samples keeps its previous
       accuracy, with a warning.
+
+    * **D's optimiser settings**: before training the hook undoes what
+      mmengine's runner does to ``D``'s optimiser behind the config's back,
+      ``--auto-scale-lr`` (which scales every optimiser's lr) and a
+      ``param_scheduler`` list (which mmengine applies to every optimiser);
+      see ``lr_guard.keep_difficulty_net_lr``.
 
     The priority (NORMAL) runs the measurement before the checkpoint hook
     (VERY_LOW) at the end of an epoch, so a checkpoint holds the accuracy
@@ -100,6 +107,7 @@ class DifficultyNetHook(Hook):
                 'train_step, so the Difficulty-Net meta update would be '
                 'bypassed; set '
                 "model_wrapper_cfg=dict(type='DifficultyNetDDP')")
+        keep_difficulty_net_lr(runner)
         self._meta_loader = runner.build_dataloader(
             self.meta_dataloader_cfg, seed=runner.seed)
         self._accuracy_loader = runner.build_dataloader(
