@@ -3,6 +3,7 @@ meta-gradient, against hand computations and independent references."""
 import copy
 import os.path as osp
 import sys
+from contextlib import nullcontext
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from lt_plugins.cls.difficulty_net import (DifficultyNet,
+                                           ForwardOutputCache,
                                            difficulty_class_weights,
                                            driver_loss, forward_with_params,
                                            relative_difficulty_target,
@@ -145,8 +147,13 @@ def _meta_loss_of_w(model, w, x, y, xm, ym, lr):
     return F.cross_entropy(out, ym)
 
 
-@pytest.mark.parametrize('impl', ['forward_ad', 'double_backward'])
-def test_meta_weight_gradient_matches_finite_differences(impl):
+@pytest.mark.parametrize('impl,reuse', [('forward_ad', True),
+                                        ('forward_ad', False),
+                                        ('double_backward', False)])
+def test_meta_weight_gradient_matches_finite_differences(impl, reuse):
+    """``reuse``: the forward-mode pass takes the convolution and linear
+    outputs of the training forward (ForwardOutputCache), as train_step
+    does by default."""
     model = build_model(meta_grad_impl=impl).double()
     model.train()
     x, y, xm, ym = _toy_tensors(model, seed=1)
@@ -154,9 +161,12 @@ def test_meta_weight_gradient_matches_finite_differences(impl):
     w = torch.linspace(0.5, 1.5, 10, dtype=torch.float64)
     lr = 0.5
     params = model.classifier_parameters()
-    per_sample = model.per_sample_loss(model(x, mode='tensor'), y)
+    cache = ForwardOutputCache(model.modules()) if reuse else None
+    with cache.record() if reuse else nullcontext():
+        per_sample = model.per_sample_loss(model(x, mode='tensor'), y)
     grad_w, loss_meta = model.meta_weight_gradient(
-        x, y, per_sample, w.clone(), xm, ym, [lr] * len(params))
+        x, y, per_sample, w.clone(), xm, ym, [lr] * len(params),
+        forward_outputs=cache)
     assert torch.isclose(loss_meta, _meta_loss_of_w(model, w, x, y, xm, ym,
                                                     lr).detach())
     # classes 4, 6, 7, 8 have no training sample in the batch: w_c does not
@@ -190,16 +200,33 @@ def test_forward_ad_and_double_backward_agree():
                           rtol=1e-4, atol=1e-8)
 
 
-def _reference_theta_grad(model, x, y, xm, ym, lr, lam):
+def _reference_theta_grad(model, x, y, xm, ym, lr, lam, detach=False):
     """d(lambda * L_dr + L_meta)/d theta, the literal construction (Eq. 10):
-    w(theta) -> create_graph virtual step -> functional meta forward."""
+    w(theta) -> create_graph virtual step -> functional meta forward.
+    ``detach``: the official code's detached weights in the virtual step."""
     acc = model.class_accuracy
     d = model.difficulty_net(acc)
     w = d.numel() * d / d.sum()
     target = 1 - acc / (acc.sum() + 1e-12)
     ldr = ((target - d)**2).mean()
-    total = lam * ldr + _meta_loss_of_w(model, w, x, y, xm, ym, lr)
+    total = lam * ldr + _meta_loss_of_w(model, w.detach() if detach else w,
+                                        x, y, xm, ym, lr)
     return torch.autograd.grad(total, list(model.difficulty_net.parameters()))
+
+
+def _spy_d_step(model, ow):
+    """Record D's gradients each time its optimiser steps."""
+    seen = []
+    d_wrapper = ow['difficulty_net']
+    real_step = d_wrapper.step
+
+    def spy_step(**kwargs):
+        seen.append([p.grad.clone()
+                     for p in model.difficulty_net.parameters()])
+        real_step(**kwargs)
+
+    d_wrapper.step = spy_step
+    return seen
 
 
 @pytest.mark.parametrize('impl', ['forward_ad', 'double_backward'])
@@ -224,16 +251,7 @@ def test_train_step_updates_theta_and_phi_as_eqs_9_to_11(impl):
     # the real-step gradient at phi_t, computed on a copy before the step
     ref = copy.deepcopy(model)
 
-    seen = []
-    d_wrapper = ow['difficulty_net']
-    real_step = d_wrapper.step
-
-    def spy_step(**kwargs):
-        seen.append([p.grad.clone()
-                     for p in model.difficulty_net.parameters()])
-        real_step(**kwargs)
-
-    d_wrapper.step = spy_step
+    seen = _spy_d_step(model, ow)
     log = model.train_step(batch, ow)
     assert set(log) >= {'loss', 'loss_driver', 'loss_meta'}
     for got, want in zip(seen[0], ref_theta):
@@ -254,32 +272,60 @@ def test_train_step_updates_theta_and_phi_as_eqs_9_to_11(impl):
         assert torch.allclose(now[n], phi0[n] - lr * g, atol=1e-6), n
 
 
-def test_meta_grad_false_gives_zero_meta_gradient():
-    """The official code's detached weights: the meta loss does not reach D.
-
-    With lambda = 0 and no weight decay, D must not move at all when
-    meta_grad=False, and must move when meta_grad=True.
-    """
+@pytest.mark.parametrize('impl', ['forward_ad', 'double_backward'])
+def test_meta_gradient_of_theta_is_nonzero_with_meta_grad_zero_without(impl):
+    """The meta loss's gradient w.r.t. D's parameters, built by the model's
+    own code (``difficulty_net_gradient``, lambda = 0 so that the meta loss
+    is all there is): with meta_grad=True it is the literal construction's
+    (create_graph virtual step, Eq. 10) and non-zero; with meta_grad=False
+    the virtual step sees detached weights, as in the official code, and it
+    is exactly zero. ``train_step`` hands D exactly that gradient, so D
+    moves in the first case only."""
     y = [0, 1, 2, 3, 3, 5, 5, 9]
-    moved = {}
-    for meta_grad in (False, True):
-        model = build_model(meta_grad=meta_grad, driver_loss_weight=0.0)
+    ym = [0, 2, 4, 5, 7, 9]
+    lr = 0.1
+    for meta_grad in (True, False):
+        model = build_model(meta_grad=meta_grad, meta_grad_impl=impl,
+                            driver_loss_weight=0.0)
+        model.set_class_accuracy(torch.linspace(0.1, 0.9, 10))
+        model.train()
+        batch = raw_batch(y, seed=0)
+        batch['meta_batch'] = raw_batch(ym, seed=1)
+        x = model.data_preprocessor(dict(batch), True)['inputs']
+        xm = model.data_preprocessor(batch['meta_batch'], False)['inputs']
+        yt, ymt = torch.tensor(y), torch.tensor(ym)
+        params = model.classifier_parameters()
+        per_sample = model.per_sample_loss(model(x, mode='tensor'), yt)
+        grads, log = model.difficulty_net_gradient(
+            model.class_accuracy,
+            dict(inputs=x, labels=yt, per_sample_loss=per_sample,
+                 meta_inputs=xm, meta_labels=ymt, lrs=[lr] * len(params)))
+        literal = _reference_theta_grad(model, x, yt, xm, ymt, lr, lam=0.0,
+                                        detach=not meta_grad)
+        norm = sum(float(g.abs().sum()) for g in grads)
+        # dL_meta/dw itself is non-zero either way: only the wiring differs
+        assert log['meta_grad_w_norm'] > 0
+        if meta_grad:
+            assert norm > 0
+            for got, want in zip(grads, literal):
+                assert torch.allclose(got, want, rtol=1e-3, atol=1e-7)
+        else:
+            assert norm == 0.0
+            assert all(float(g.abs().sum()) == 0.0 for g in literal)
+
+        # train_step gives D this gradient (lambda = 0: nothing else)
         ow = build_optim(model, d_optim=dict(type='Adam', lr=1e-2,
                                              weight_decay=0.0))
-        batch = raw_batch(y, seed=0)
-        batch['meta_batch'] = raw_batch([0, 2, 4, 5, 7, 9], seed=1)
+        seen = _spy_d_step(model, ow)
         theta0 = [p.detach().clone()
                   for p in model.difficulty_net.parameters()]
         log = model.train_step(batch, ow)
-        moved[meta_grad] = max(
-            (p - p0).abs().max().item()
-            for p, p0 in zip(model.difficulty_net.parameters(), theta0))
-        if meta_grad:
-            assert log['meta_grad_w_norm'] > 0
-        else:
-            assert 'loss_meta' not in log
-    assert moved[False] == 0.0
-    assert moved[True] > 0.0
+        assert ('loss_meta' in log) == meta_grad
+        for got, want in zip(seen[0], grads):
+            assert torch.allclose(got, want, rtol=1e-4, atol=1e-9)
+        moved = max((p - p0).abs().max().item() for p, p0 in zip(
+            model.difficulty_net.parameters(), theta0))
+        assert (moved > 0) == meta_grad
 
     # the same at the level of autograd: with detached weights the meta loss
     # has no path to theta

@@ -3,21 +3,26 @@
 Sinha & Ohashi, "Difficulty-Net: Learning to Predict Difficulty for
 Long-Tailed Recognition" (WACV 2023), Sec. 3.2 and SPEC section 2.
 """
+import logging
 from collections import OrderedDict
+from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as F
 from mmengine import dist
+from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
+from torch.func import functional_call
 
 from .class_weights import difficulty_class_weights
 from .driver_loss import driver_loss
+from .forward_output_cache import ForwardOutputCache, ReplayMismatch
 from .grad_sync import all_reduce_mean
-from .virtual_step import forward_with_params, virtual_step
+from .virtual_step import virtual_step
 
 META_GRAD_IMPLS = ('forward_ad', 'double_backward')
 
@@ -46,26 +51,32 @@ class DifficultyNetClassifier(ImageClassifier):
 
     The meta-gradient ``d L_meta / d theta`` flows only through the class
     weights ``w``: ``phi_hat`` depends on ``theta`` through ``w``. It is
-    computed exactly in one of two ways (``meta_grad_impl``):
+    computed exactly in one of two ways (``meta_grad_impl``, see
+    :meth:`meta_weight_gradient`):
 
-    * ``'double_backward'``: the literal construction: the virtual gradient
-      is taken with ``create_graph=True``, ``phi_hat`` is fed to the
-      classifier with :func:`torch.func.functional_call`, and the meta loss
-      is back-propagated through the gradient graph (second order).
-    * ``'forward_ad'`` (default): the same number by the chain rule, without
-      the second-order graph. ``phi_hat`` is linear in ``w``, so
-      ``dL_meta/dw_c = -(1/b) sum_{i: y_i = c} <u, grad_phi CE_i>`` with
-      ``u = alpha * dL_meta/dphi_hat``; the per-sample directional
-      derivatives ``<u, grad_phi CE_i>`` come from one forward-mode
-      (``torch.autograd.forward_ad``) pass of the training batch. About half
-      the cost of ``'double_backward'``; the tests check that both give the
-      same gradient.
+    * ``'double_backward'``: SPEC section 2 step 1 to the letter: the
+      virtual gradient is taken with ``create_graph=True``, ``phi_hat`` is
+      fed to the classifier with :func:`torch.func.functional_call`, and the
+      meta loss is back-propagated through the gradient graph (second
+      order).
+    * ``'forward_ad'`` (default): a different construction of the same
+      number (Eqs. 9-10 and the chain rule), without the second-order graph.
+      ``phi_hat`` is linear in ``w``, so ``dL_meta/dw_c = -(1/b) sum_{i:
+      y_i = c} <u, grad_phi CE_i>`` with ``u = alpha * dL_meta/dphi_hat``;
+      the per-sample directional derivatives ``<u, grad_phi CE_i>`` come
+      from one forward-mode (``torch.autograd.forward_ad``) pass of the
+      training batch. Cheaper than ``'double_backward'`` (figures in
+      docs/difficulty_net.md, "Cost"); the tests check both against finite
+      differences and against each other.
 
     The forward pass of the training batch at ``phi_t`` is shared by the
     virtual step and the real step (both differentiate the same per-sample
     losses at ``phi_t``, with different weights), so BatchNorm running
-    statistics move once per iteration, as in the official code. The meta
-    forward and the forward-mode pass run on copies of the buffers.
+    statistics move once per iteration, as in the official code. With
+    ``'forward_ad'`` the forward-mode pass, at the same ``phi_t``, also
+    takes the outputs of the convolution and linear layers from it
+    (``reuse_forward_outputs``). The meta forward and the forward-mode pass
+    run on one copy of the buffers.
 
     ``meta_grad=False`` reproduces the official code, which detaches the
     weights: the meta loss then has no gradient w.r.t. ``theta`` and ``D`` is
@@ -101,6 +112,13 @@ class DifficultyNetClassifier(ImageClassifier):
             paper and the official code do.
         driver_eps (float): Added to ``sum_k a_k`` in the driver loss target
             (official code: 1e-12), so the all-zero start gives target 1.
+        reuse_forward_outputs (bool): ``'forward_ad'`` only: the
+            forward-mode pass takes the primal outputs of the ``Conv`` and
+            ``Linear`` layers from the shared training forward instead of
+            recomputing them (same numbers, see
+            :class:`ForwardOutputCache`). Turned off, with a warning, if the
+            model's forward cannot be replayed (e.g. it modifies a
+            convolution output in place). Defaults to True.
         **kwargs: ``pretrained``, ``train_cfg``, ``data_preprocessor``,
             ``init_cfg`` of ``ImageClassifier``.
     """
@@ -118,6 +136,7 @@ class DifficultyNetClassifier(ImageClassifier):
                  meta_grad_impl: str = 'forward_ad',
                  virtual_lr: Optional[float] = None,
                  driver_eps: float = 1e-12,
+                 reuse_forward_outputs: bool = True,
                  **kwargs) -> None:
         if head is None:
             raise ValueError('DifficultyNetClassifier needs a head')
@@ -153,6 +172,7 @@ class DifficultyNetClassifier(ImageClassifier):
         self.meta_grad_impl = meta_grad_impl
         self.virtual_lr = virtual_lr
         self.driver_eps = float(driver_eps)
+        self.reuse_forward_outputs = bool(reuse_forward_outputs)
         # A of Eq. 4, measured on the meta split by DifficultyNetHook. A
         # buffer so that it is saved with the model and restored on resume.
         self.register_buffer('class_accuracy', torch.zeros(self.num_classes))
@@ -313,13 +333,44 @@ class DifficultyNetClassifier(ImageClassifier):
                              class_weight: torch.Tensor,
                              meta_inputs: torch.Tensor,
                              meta_labels: torch.Tensor,
-                             lrs: Sequence[float]
+                             lrs: Sequence[float],
+                             params: Optional[Sequence[Tuple[
+                                 str, torch.Tensor]]] = None,
+                             forward_outputs: Optional[
+                                 ForwardOutputCache] = None
                              ) -> Tuple[torch.Tensor, torch.Tensor]:
         """``dL_meta / dw`` (shape (C,)) and ``L_meta`` of Eq. 10.
 
         ``L_meta = mean CE(f(x_meta; phi_hat(w)))`` with ``phi_hat`` from
-        Eq. 9. The result is averaged over processes, so it is the gradient
-        of the mean meta loss over all processes' meta batches.
+        Eq. 9, the virtual step of SPEC section 2 step 1. The result is
+        averaged over processes, so it is the gradient of the mean meta loss
+        over all processes' meta batches.
+
+        ``'double_backward'`` is SPEC section 2 step 1 to the letter: the
+        virtual gradient is taken with ``create_graph=True``, so ``phi_hat``
+        is a differentiable function of ``w``; the meta forward runs it
+        through :func:`torch.func.functional_call`; ``L_meta`` is
+        back-propagated through the gradient graph to ``w``.
+
+        ``'forward_ad'`` (default) departs from that construction and gives
+        the same number (exact, not an approximation: the tests compare it
+        with finite differences and with ``'double_backward'``). Eq. 9 is
+        linear in the weights, ``d phi_hat / d w_c = -(alpha / b) sum_{i:
+        y_i = c} grad_phi CE_i``, so by the chain rule
+
+            dL_meta/dw_c = -(1/b) sum_{i: y_i = c} <u, grad_phi CE_i>,
+            u = alpha * dL_meta/dphi_hat
+
+        (``alpha`` per parameter). ``phi_hat`` is taken from a plain
+        (graph-free) virtual step, ``dL_meta/dphi_hat`` from one backward
+        pass of the meta batch, and the per-sample directional derivatives
+        ``<u, grad_phi CE_i>`` from one forward-mode pass
+        (:mod:`torch.autograd.forward_ad`) of the training batch at
+        ``phi_t``; no second-order graph is built. With ``forward_outputs``
+        (recorded during the training forward at ``phi_t``) that pass takes
+        the outputs of the convolution and linear layers from the recording
+        instead of recomputing them (:class:`ForwardOutputCache`); same
+        numbers, one convolution per layer less.
 
         Args:
             inputs (Tensor): Preprocessed training images.
@@ -330,12 +381,18 @@ class DifficultyNetClassifier(ImageClassifier):
             meta_inputs (Tensor): Preprocessed meta images.
             meta_labels (Tensor): Meta labels, shape (M,).
             lrs (Sequence[float]): ``alpha`` per classifier parameter.
+            params (Sequence[tuple], optional): ``(name, phi)`` pairs, as
+                :meth:`classifier_parameters` returns (built if None).
+            forward_outputs (ForwardOutputCache, optional): Layer outputs
+                recorded during the forward pass that gave
+                ``per_sample_loss`` (``'forward_ad'`` only).
 
         Returns:
             tuple[Tensor, Tensor]: ``dL_meta/dw`` (C,) detached, and the
             local meta loss (scalar, detached).
         """
-        params = self.classifier_parameters()
+        if params is None:
+            params = self.classifier_parameters()
         names = [n for n, _ in params]
         double = self.meta_grad_impl == 'double_backward'
         if double and not class_weight.requires_grad:
@@ -346,14 +403,22 @@ class DifficultyNetClassifier(ImageClassifier):
                                       lrs, create_graph=double)
         if not double:
             phi_hat = {n: t.requires_grad_() for n, t in phi_hat.items()}
-        meta_logits = forward_with_params(
-            self, phi_hat, meta_inputs, mode='tensor')
+        # One copy of the buffers for the meta forward and the forward-mode
+        # pass: training-mode BatchNorm updates the running statistics in
+        # place, which must not reach the real model (only the real step
+        # moves them); its outputs use the batch statistics, so sharing the
+        # copy changes nothing.
+        buffers = {n: b.clone() for n, b in self.named_buffers()}
+        meta_logits = functional_call(
+            self, {**buffers, **phi_hat}, (meta_inputs, ), {'mode': 'tensor'},
+            strict=False)
         loss_meta = F.cross_entropy(meta_logits, meta_labels)
         hat = [phi_hat[n] for n in names]
         v = torch.autograd.grad(loss_meta, hat, retain_graph=double,
                                 allow_unused=True)
-        v = all_reduce_mean([torch.zeros_like(t) if g is None else g
-                             for g, t in zip(v, hat)])
+        v = [torch.zeros_like(t) if g is None else g for g, t in zip(v, hat)]
+        if dist.get_world_size() > 1:
+            v = all_reduce_mean(v)
         if double:
             (grad_w, ) = torch.autograd.grad(
                 hat, class_weight, grad_outputs=v, retain_graph=True,
@@ -361,29 +426,98 @@ class DifficultyNetClassifier(ImageClassifier):
             if grad_w is None:
                 grad_w = torch.zeros_like(class_weight)
         else:
-            # d phi_hat / d w_c = -alpha * (1/b) sum_{i: y_i = c} grad CE_i,
-            # so dL/dw_c = -(1/b) sum_{i: y_i=c} <alpha * v, grad CE_i>: one
-            # forward-mode pass along u = alpha * v gives every <u, grad CE_i>.
-            tangents = [lr * vi for lr, vi in zip(lrs, v)]
-            buffers = {n: b.clone() for n, b in self.named_buffers()}
-            with fwAD.dual_level():
-                duals = {
-                    n: fwAD.make_dual(p.detach(), t)
-                    for (n, p), t in zip(params, tangents)
-                }
-                logits = torch.func.functional_call(
-                    self, {**buffers, **duals}, (inputs, ), {'mode': 'tensor'},
-                    strict=False)
-                loss = self.per_sample_loss(logits, labels)
-                directional = fwAD.unpack_dual(loss).tangent
+            directional = self._directional_derivatives(
+                inputs, labels, params, v, lrs, buffers, forward_outputs)
             if directional is None:  # the loss does not depend on phi
                 directional = torch.zeros_like(per_sample_loss)
+            # d phi_hat / d w_c = -alpha * (1/b) sum_{i: y_i = c} grad CE_i
             grad_w = -torch.zeros(
                 self.num_classes, device=labels.device,
                 dtype=directional.dtype).index_add_(
                     0, labels, directional.detach()) / labels.numel()
-        grad_w = all_reduce_mean([grad_w.detach()])[0]
+        grad_w = grad_w.detach()
+        if dist.get_world_size() > 1:
+            grad_w = all_reduce_mean([grad_w])[0]
         return grad_w, loss_meta.detach()
+
+    def _directional_derivatives(self, inputs, labels, params, v, lrs,
+                                 buffers, forward_outputs):
+        """``<alpha * v, grad_phi CE_i>`` for every training sample (B,),
+        by one forward-mode pass at ``phi_t``."""
+        # u = alpha * v, the direction of the forward-mode pass
+        tangents = torch._foreach_mul(list(v), [float(lr) for lr in lrs])
+
+        def jvp(cache):
+            with fwAD.dual_level(), (cache.replay() if cache is not None
+                                     else nullcontext()):
+                duals = {
+                    n: fwAD.make_dual(p.detach(), t)
+                    for (n, p), t in zip(params, tangents)
+                }
+                logits = functional_call(
+                    self, {**buffers, **duals}, (inputs, ),
+                    {'mode': 'tensor'}, strict=False)
+                loss = self.per_sample_loss(logits, labels)
+                return fwAD.unpack_dual(loss).tangent
+
+        if forward_outputs is not None:
+            try:
+                return jvp(forward_outputs)
+            except ReplayMismatch as err:
+                # exactness first: recompute the primal outputs from now on
+                self.reuse_forward_outputs = False
+                print_log(
+                    'DifficultyNetClassifier: cannot reuse the forward '
+                    f'outputs in the forward-mode pass ({err}); recomputing '
+                    'them (reuse_forward_outputs=False from now on)',
+                    logger='current', level=logging.WARNING)
+        return jvp(None)
+
+    def difficulty_net_gradient(self, accuracy: torch.Tensor,
+                                meta: Optional[dict] = None
+                                ) -> Tuple[List[torch.Tensor], dict]:
+        """Eq. 10: the gradient of ``lambda * L_dr + L_meta`` w.r.t.
+        ``theta``, one tensor per parameter of ``D``.
+
+        The meta term is the chain rule ``w -> theta`` on
+        ``dL_meta/dw`` from :meth:`meta_weight_gradient`. The virtual step
+        sees the class weights as they are wired: with ``meta_grad=False``
+        they are detached, as in the official code, so ``L_meta`` has no
+        path to ``theta`` and its gradient is zero (``D`` learns from the
+        driver loss alone). :meth:`train_step` therefore leaves the meta
+        term out (``meta=None``) when ``meta_grad=False``.
+
+        Args:
+            accuracy (Tensor): ``A``, shape (C,).
+            meta (dict, optional): The arguments of
+                :meth:`meta_weight_gradient` other than ``class_weight``
+                (``inputs``, ``labels``, ``per_sample_loss``,
+                ``meta_inputs``, ``meta_labels``, ``lrs`` and optionally
+                ``params``, ``forward_outputs``). None: driver term only.
+
+        Returns:
+            tuple[list[Tensor], dict]: The gradients (zeros where a
+            parameter gets none) and log variables (``loss_driver``, and
+            ``loss_meta``, ``meta_grad_w_norm`` with ``meta``).
+        """
+        theta = list(self.difficulty_net.parameters())
+        difficulty = self.difficulty_net(accuracy)
+        class_weight = difficulty_class_weights(difficulty)
+        loss_dr = driver_loss(accuracy, difficulty, self.driver_eps)
+        objective = self.driver_loss_weight * loss_dr
+        log_vars = OrderedDict(loss_driver=loss_dr.detach())
+        if meta is not None:
+            # the official code detaches the weights in the virtual step
+            weight = class_weight if self.meta_grad else class_weight.detach()
+            grad_w, loss_meta = self.meta_weight_gradient(
+                class_weight=weight, **meta)
+            # chain rule w -> theta: adds dL_meta/dtheta to the driver term
+            objective = objective + (weight * grad_w).sum()
+            log_vars['loss_meta'] = loss_meta
+            log_vars['meta_grad_w_norm'] = grad_w.norm()
+        grads = torch.autograd.grad(objective, theta, allow_unused=True)
+        return [torch.zeros_like(p) if g is None else g
+                for g, p in zip(grads, theta)], log_vars
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict
                    ) -> Dict[str, torch.Tensor]:
@@ -424,37 +558,39 @@ class DifficultyNetClassifier(ImageClassifier):
         inputs = data['inputs']
         labels = self._labels(data['data_samples']).to(inputs.device)
         accuracy = self.class_accuracy.clone()
-        theta = [p for p in self.difficulty_net.parameters()]
-        params = self.classifier_parameters()
+        theta = list(self.difficulty_net.parameters())
+        params = self.classifier_parameters()  # once per step
+        distributed = dist.get_world_size() > 1
 
-        # The forward pass at phi_t, shared by Eq. 9 and Eq. 11.
-        per_sample = self.per_sample_loss(self(inputs, mode='tensor'),
-                                          labels)
+        # The forward pass at phi_t, shared by Eq. 9 and Eq. 11 (and, with
+        # forward_ad, by the forward-mode pass: its layer outputs).
+        cache = None
+        if (self.meta_grad and self.meta_grad_impl == 'forward_ad'
+                and self.reuse_forward_outputs):
+            cache = ForwardOutputCache(
+                m for n, m in self.named_modules()
+                if n.split('.')[0] != 'difficulty_net')
+        with cache.record() if cache is not None else nullcontext():
+            per_sample = self.per_sample_loss(self(inputs, mode='tensor'),
+                                              labels)
 
         # Eq. 10: driver loss + meta loss -> theta.
-        difficulty = self.difficulty_net(accuracy)
-        class_weight = difficulty_class_weights(difficulty)
-        loss_dr = driver_loss(accuracy, difficulty, self.driver_eps)
-        objective = self.driver_loss_weight * loss_dr
-        log_vars = OrderedDict()
+        meta = None
         if self.meta_grad:
-            meta = self.data_preprocessor(meta_batch, False)
-            meta_labels = self._labels(meta['data_samples']).to(
-                inputs.device)
-            lrs = self._virtual_lrs(cls_wrapper, params)
-            grad_w, loss_meta = self.meta_weight_gradient(
-                inputs, labels, per_sample, class_weight, meta['inputs'],
-                meta_labels, lrs)
-            # chain rule w -> theta: adds dL_meta/dtheta to the driver term
-            objective = objective + (class_weight * grad_w).sum()
-            log_vars['loss_meta'] = loss_meta
-            log_vars['meta_grad_w_norm'] = grad_w.norm()
-        theta_grads = torch.autograd.grad(objective, theta, allow_unused=True)
-        theta_grads = [torch.zeros_like(p) if g is None else g
-                       for g, p in zip(theta_grads, theta)]
+            meta_data = self.data_preprocessor(meta_batch, False)
+            meta = dict(
+                inputs=inputs, labels=labels, per_sample_loss=per_sample,
+                meta_inputs=meta_data['inputs'],
+                meta_labels=self._labels(meta_data['data_samples']).to(
+                    inputs.device),
+                lrs=self._virtual_lrs(cls_wrapper, params), params=params,
+                forward_outputs=cache)
+        theta_grads, log_vars = self.difficulty_net_gradient(accuracy, meta)
         # identical on every process already (same A, theta and grad_w);
         # averaging guards against any difference in floating point order
-        for p, g in zip(theta, all_reduce_mean(theta_grads)):
+        if distributed:
+            theta_grads = all_reduce_mean(theta_grads)
+        for p, g in zip(theta, theta_grads):
             p.grad = g
         d_wrapper.step()
         d_wrapper.zero_grad()
@@ -465,15 +601,15 @@ class DifficultyNetClassifier(ImageClassifier):
                 self.difficulty_net(accuracy))
         loss_cls = (new_weight[labels] * per_sample).mean()
         cls_wrapper.backward(loss_cls)
-        with_grad = [p for _, p in params if p.grad is not None]
-        for p, g in zip(with_grad,
-                        all_reduce_mean([p.grad for p in with_grad])):
-            p.grad.copy_(g)
+        if distributed:
+            with_grad = [p for _, p in params if p.grad is not None]
+            for p, g in zip(with_grad,
+                            all_reduce_mean([p.grad for p in with_grad])):
+                p.grad.copy_(g)
         cls_wrapper.step()
         cls_wrapper.zero_grad()
 
         out = OrderedDict(loss=loss_cls.detach())
-        out['loss_driver'] = loss_dr.detach()
         out.update(log_vars)
         out['class_weight_max'] = new_weight.max()
         out['class_weight_min'] = new_weight.min()

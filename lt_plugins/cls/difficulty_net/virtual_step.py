@@ -35,16 +35,20 @@ def virtual_step(params: Sequence[torch.Tensor],
     if not len(params) == len(grads) == len(lrs):
         raise ValueError(f'got {len(params)} parameters, {len(grads)} '
                          f'gradients and {len(lrs)} learning rates')
-    out = []
-    for i, (p, g, lr) in enumerate(zip(params, grads, lrs)):
+    for i, (p, g) in enumerate(zip(params, grads)):
         if g is None:
             raise ValueError(f'parameter {i} (shape {tuple(p.shape)}) got no '
                              'gradient from the training loss')
         if g.shape != p.shape:
             raise ValueError(f'gradient {i} has shape {tuple(g.shape)}, the '
                              f'parameter {tuple(p.shape)}')
-        out.append(p - lr * g)
-    return out
+    if not params:
+        return []
+    if any(t.requires_grad for t in (*params, *grads)):
+        return [p - lr * g for p, g, lr in zip(params, grads, lrs)]
+    # no graph to keep: the same arithmetic in two fused multi-tensor ops
+    return list(torch._foreach_sub(
+        params, torch._foreach_mul(list(grads), [float(lr) for lr in lrs])))
 
 
 def forward_with_params(module: nn.Module, params: Dict[str, torch.Tensor],
