@@ -12,12 +12,19 @@ meta batch 100 as in the official code), on the CPU:
   step).
 
 The variants run side by side: each repetition times one iteration of every
-variant in turn, after warm-up, and the report gives the median time of each
-and its ratio to the median CE iteration.
+variant, after warm-up, in an order rotated from one repetition to the next
+(so no variant always runs first, right after another one or in the same
+slot of a load pattern). Each repetition gives each variant's time relative
+to that repetition's CE iteration; the report gives the median time of each
+variant, the median of its per-repetition ratios to CE and their spread
+(min-max). ``meta_grad=False`` does strictly more work than CE (the driver
+loss and a step of ``D`` on top of the same forward and backward pass), so
+a ratio below 1.0 for it is a measurement artefact (a loaded or noisy
+machine), and the script says so.
 
 Example::
 
-    python tools/benchmark_difficulty_net.py --reps 7
+    OMP_NUM_THREADS=2 python tools/benchmark_difficulty_net.py --reps 7
 """
 import argparse
 import platform
@@ -118,9 +125,13 @@ def main(argv=None):
     gen = torch.Generator().manual_seed(0)
     data = batch(args.batch_size, args, gen)
     meta = batch(args.meta_batch_size, args, gen)
-    times = {name: [] for name in steps}
+    names = list(steps)
+    times = {name: [] for name in names}
     for rep in range(args.warmup + args.reps):
-        for name, (model, optim) in steps.items():
+        # rotate the order: repetition r starts with variant r mod n
+        shift = rep % len(names)
+        for name in names[shift:] + names[:shift]:
+            model, optim = steps[name]
             d = dict(data)
             if name != 'ce':
                 d['meta_batch'] = meta
@@ -130,18 +141,33 @@ def main(argv=None):
             if rep >= args.warmup:
                 times[name].append(dt)
     med = {name: statistics.median(t) for name, t in times.items()}
+    ratios = {
+        name: [t / c for t, c in zip(times[name], times['ce'])]
+        for name in names
+    }
     print(f'ResNet_CIFAR_Thin depth {args.depth}, {args.num_classes} '
           f'classes, D hidden {args.hidden_dim}, batch {args.batch_size} '
           f'+ meta batch {args.meta_batch_size}, {args.image_size}x'
           f'{args.image_size} images')
     print(f'CPU: {platform.processor() or platform.machine()}, '
           f'torch threads {torch.get_num_threads()}, torch {torch.__version__}'
-          f'; {args.reps} interleaved repetitions after {args.warmup} '
-          'warm-up, median')
-    print(f'{"variant":<15}{"median s/iter":>15}{"x CE":>8}')
-    for name, m in med.items():
-        print(f'{name:<15}{m:>15.3f}{m / med["ce"]:>8.2f}')
-    return med
+          f'; {args.reps} repetitions (order rotated) after {args.warmup} '
+          'warm-up')
+    print(f'{"variant":<15}{"median s/iter":>15}{"x CE median":>13}'
+          f'{"x CE min-max":>16}')
+    for name in names:
+        r = ratios[name]
+        print(f'{name:<15}{med[name]:>15.3f}{statistics.median(r):>13.2f}'
+              f'{min(r):>9.2f}-{max(r):.2f}')
+    if 'dnet-official' in ratios and statistics.median(
+            ratios['dnet-official']) < 1.0:
+        print('WARNING: dnet-official (meta_grad=False) reads below 1.0x '
+              'although it does strictly more work than CE: the timings are '
+              'distorted by other load on the machine; use more --reps or '
+              'an idle machine')
+    return dict(median=med,
+                ratio={n: statistics.median(r) for n, r in ratios.items()},
+                ratio_range={n: (min(r), max(r)) for n, r in ratios.items()})
 
 
 if __name__ == '__main__':
