@@ -6,8 +6,10 @@ backbone and head (default: ResNet-32 on 32x32 CIFAR-100 images, batch 128,
 meta batch 100 as in the official code), on the CPU:
 
 * ``ce``: ``ImageClassifier.train_step`` (forward, backward, SGD step);
-* ``dnet`` (meta_grad_impl ``forward_ad``, the default), ``dnet-dbl``
-  (``double_backward``) and ``dnet-official`` (``meta_grad=False``):
+* ``dnet`` (meta_grad_impl ``forward_ad``, the default), ``dnet-recompute``
+  (the same with ``reuse_forward_outputs=False``: the forward-mode pass
+  recomputes the convolution outputs), ``dnet-dbl`` (``double_backward``)
+  and ``dnet-official`` (``meta_grad=False``):
   ``DifficultyNetClassifier.train_step`` (virtual step, update of D, real
   step).
 
@@ -18,9 +20,9 @@ slot of a load pattern). Each repetition gives each variant's time relative
 to that repetition's CE iteration; the report gives the median time of each
 variant, the median of its per-repetition ratios to CE and their spread
 (min-max). ``meta_grad=False`` does strictly more work than CE (the driver
-loss and a step of ``D`` on top of the same forward and backward pass), so
-a ratio below 1.0 for it is a measurement artefact (a loaded or noisy
-machine), and the script says so.
+loss and a step of the small ``D`` on top of the same forward and backward
+pass), so a ratio below 1.0 for it is a measurement artefact
+(a loaded or noisy machine), and the script says so.
 
 Example::
 
@@ -42,6 +44,8 @@ from lt_plugins.cls.difficulty_net import DifficultyNetOptimWrapperConstructor
 
 VARIANTS = {
     'dnet': dict(meta_grad=True, meta_grad_impl='forward_ad'),
+    'dnet-recompute': dict(meta_grad=True, meta_grad_impl='forward_ad',
+                           reuse_forward_outputs=False),
     'dnet-dbl': dict(meta_grad=True, meta_grad_impl='double_backward'),
     'dnet-official': dict(meta_grad=False),
 }
@@ -162,9 +166,11 @@ def main(argv=None):
     if 'dnet-official' in ratios and statistics.median(
             ratios['dnet-official']) < 1.0:
         print('WARNING: dnet-official (meta_grad=False) reads below 1.0x '
-              'although it does strictly more work than CE: the timings are '
-              'distorted by other load on the machine; use more --reps or '
-              'an idle machine')
+              'although it does strictly more work than CE (the same '
+              'forward and backward pass, plus the driver loss and a step '
+              'of the small D): timing noise (other load on the machine) '
+              'is larger than that difference; read the other ratios with '
+              'the same margin, or use more --reps or an idle machine')
     return dict(median=med,
                 ratio={n: statistics.median(r) for n, r in ratios.items()},
                 ratio_range={n: (min(r), max(r)) for n, r in ratios.items()})
