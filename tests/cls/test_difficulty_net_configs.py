@@ -37,7 +37,9 @@ def test_stage1_train_and_meta_batches_are_per_process(path):
     meta_bs = _meta_loader(cfg)['batch_size']
     assert (procs * train_bs, procs * meta_bs) == (train_total, meta_total)
     # --auto-scale-lr compares base_batch_size with world_size * batch_size
-    assert cfg.auto_scale_lr.base_batch_size == train_total
+    # (tools/train.py needs the 'enable' key to switch it on)
+    assert cfg.auto_scale_lr == dict(enable=False,
+                                     base_batch_size=train_total)
     # D: Adam lr 1e-3, weight decay 1e-4 (SPEC 2), constant learning rate
     d_optim = cfg.optim_wrapper.difficulty_net.optimizer
     assert (d_optim.type, d_optim.lr, d_optim.weight_decay) == ('Adam', 1e-3,
@@ -55,6 +57,5 @@ def test_stage2_batches_follow_the_stage1_convention(path):
         CFG_DIR, name.split('_dnet-')[0] + '_difficulty-net.py'))
     assert cfg.train_dataloader.batch_size == \
         stage1.train_dataloader.batch_size
-    assert cfg.auto_scale_lr.base_batch_size == \
-        stage1.auto_scale_lr.base_batch_size
+    assert cfg.auto_scale_lr == stage1.auto_scale_lr
     assert cfg.train_dataloader.sampler.type == 'CDBSampler'

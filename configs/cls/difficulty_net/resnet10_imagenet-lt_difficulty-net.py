@@ -44,7 +44,7 @@ val_cfg = dict()
 test_cfg = dict()
 # the classifier's lr is for 128 images in total (4 x 32); --auto-scale-lr
 # scales it, D's lr is kept (DifficultyNetHook)
-auto_scale_lr = dict(base_batch_size=128)
+auto_scale_lr = dict(enable=False, base_batch_size=128)
 
 custom_hooks = [
     dict(
