@@ -30,6 +30,8 @@ LVIS_CONFIGS = [
     'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py',
     'retinanet_r50_fpn_1x_lvis-v0.5_ce.py',
     'retinanet_r50_fpn_1x_lvis-v0.5_cdb.py',
+    'cascade-rcnn_r50_fpn_1x_lvis-v0.5_ce.py',
+    'cascade-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py',
 ]
 
 
@@ -113,7 +115,8 @@ def test_lvis_config_trains_one_epoch_on_toy_data(name, data, tmp_path):
             (record, ) = json.load(f)['history']
         assert record['epoch'] == 1
         losses = cdb_losses(runner.model)
-        assert losses
+        # Cascade R-CNN: one CDB loss per stage, all get the weights
+        assert len(losses) == (3 if name.startswith('cascade') else 1)
         for loss in losses:
             np.testing.assert_allclose(loss.foreground_weights.numpy(),
                                        record['weights'], rtol=1e-6)

@@ -51,6 +51,22 @@ def _predictions(ann_file, seed=0):
     return samples, flat, cat_ids
 
 
+def _lvis_reference(ann_file, dets, tmp_path, cat_ids):
+    """The lvis API run directly: its summary and the AP of each category
+    (-1 where it has no precision), in ``cat_ids`` order."""
+    gt = LVIS(ann_file)
+    path = tmp_path / 'dt.json'
+    json.dump(dets, open(path, 'w'))
+    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
+    ev.run()
+    prec = ev.eval['precision']
+    per_cat = []
+    for cat in cat_ids:
+        p = prec[:, :, ev.params.cat_ids.index(cat), 0]
+        per_cat.append(p[p > -1].mean() if (p > -1).any() else -1.0)
+    return ev.get_results(), per_cat
+
+
 def test_per_category_ap_matches_lvis_eval_and_summary(toy_lvis, tmp_path):
     ann = toy_lvis['val']
     samples, flat, cat_ids = _predictions(ann)
@@ -60,18 +76,7 @@ def test_per_category_ap_matches_lvis_eval_and_summary(toy_lvis, tmp_path):
     res = metric.compute_metrics(metric.results)
 
     # reference: the lvis API run directly on the same detections
-    gt = LVIS(ann)
-    path = tmp_path / 'dt.json'
-    json.dump(flat, open(path, 'w'))
-    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
-    ev.run()
-    ref = ev.get_results()
-    prec = ev.eval['precision']
-    expect = []
-    for cat in cat_ids:
-        k = ev.params.cat_ids.index(cat)
-        p = prec[:, :, k, 0]
-        expect.append(p[p > -1].mean() if (p > -1).any() else -1.0)
+    ref, expect = _lvis_reference(ann, flat, tmp_path, cat_ids)
     np.testing.assert_allclose(res['bbox_per_category_ap'], expect,
                                atol=1e-6)
     for key in ('AP', 'APr', 'APc', 'APf'):
@@ -106,18 +111,9 @@ def test_no_detections_scores_as_the_lvis_api_does(toy_lvis, tmp_path):
 
     # reference: the lvis API (which refuses an empty result list) with one
     # 1-pixel detection that matches no ground truth
-    gt = LVIS(ann)
-    path = tmp_path / 'dt.json'
-    json.dump([dict(image_id=img['id'], category_id=cat_ids[0],
-                    bbox=[0.0, 0.0, 1.0, 1.0], score=0.01)], open(path, 'w'))
-    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
-    ev.run()
-    ref = ev.get_results()
-    prec = ev.eval['precision']
-    expect = []
-    for cat in cat_ids:
-        p = prec[:, :, ev.params.cat_ids.index(cat), 0]
-        expect.append(p[p > -1].mean() if (p > -1).any() else -1.0)
+    ref, expect = _lvis_reference(
+        ann, [dict(image_id=img['id'], category_id=cat_ids[0],
+                   bbox=[0.0, 0.0, 1.0, 1.0], score=0.01)], tmp_path, cat_ids)
     assert expect == [0.0] * 19 + [-1.0]
     np.testing.assert_allclose(res['bbox_per_category_ap'], expect)
     for key in ('AP', 'AP50', 'AP75', 'APr', 'APc', 'APf'):
@@ -140,12 +136,9 @@ def test_lvis_accumulate_runs_under_numpy_2_and_scores_perfect_results_1(
     data = json.load(open(toy_lvis['val']))
     dets = [dict(image_id=a['image_id'], category_id=a['category_id'],
                  bbox=a['bbox'], score=1.0) for a in data['annotations']]
-    path = tmp_path / 'perfect.json'
-    json.dump(dets, open(path, 'w'))
-    gt = LVIS(toy_lvis['val'])
-    ev = LVISEval(gt, LVISResults(gt, str(path)), 'bbox')
-    ev.run()
-    res = ev.get_results()
+    cat_ids = [c['id'] for c in data['categories']]
+    res, per_cat = _lvis_reference(toy_lvis['val'], dets, tmp_path, cat_ids)
     assert res['AP'] == pytest.approx(1.0)
+    assert all(ap == pytest.approx(1.0) or ap == -1 for ap in per_cat)
     for key in ('APr', 'APc', 'APf'):
         assert res[key] == pytest.approx(1.0) or res[key] == -1
