@@ -127,7 +127,8 @@ else
     wheel=$(ls "$WHEELS"/mmcv-2.1.0-*.whl 2>/dev/null | head -n 1 || true)
     if [ -z "$wheel" ]; then
         # setuptools >= 70 lacks pkg_resources and the mmcv build dies at once
-        say "installing the mmcv build tools (setuptools<70, wheel, ninja)"
+        say "installing the mmcv build tools (setuptools<70, wheel, ninja;"\
+            "pip's note that torch wants setuptools>=77 is expected and harmless)"
         pipi "setuptools<70" wheel ninja || die "installing the build tools failed"
         say "building mmcv 2.1.0 with ops from source against torch $TORCH_VERSION (7-11 minutes, log in $HOME_DIR/mmcv-build.log)"
         if ! MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$PY" -m pip wheel --no-deps \
