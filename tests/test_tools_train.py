@@ -45,3 +45,15 @@ def test_bad_config_path_and_amp_without_gpu_are_named():
     else:
         cfg = tool.build_cfg(tool.parse_args([CONFIG, '--amp']))
         assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+
+
+def test_dynamo_cache_size_limit_variable_like_mmdet(monkeypatch):
+    import torch._dynamo
+    tool = _tool()
+    before = torch._dynamo.config.cache_size_limit
+    monkeypatch.setattr(torch._dynamo.config, 'cache_size_limit', before)
+    tool.build_cfg(tool.parse_args([CONFIG]))
+    assert torch._dynamo.config.cache_size_limit == before
+    monkeypatch.setenv('DYNAMO_CACHE_SIZE_LIMIT', str(before + 3))
+    tool.build_cfg(tool.parse_args([CONFIG]))
+    assert torch._dynamo.config.cache_size_limit == before + 3

@@ -16,7 +16,8 @@ from mmengine.runner import Runner
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import lt_plugins.compat  # noqa: F401
-from lt_plugins.engine.cpu_distributed import prepare_cpu_distributed
+from lt_plugins.engine.cpu_distributed import (close_distributed,
+                                               prepare_cpu_distributed)
 
 
 def parse_args(argv=None):
@@ -65,7 +66,10 @@ def main(argv=None):
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
-    return runner.test()
+    metrics = runner.test()
+    if cfg.launcher != 'none':
+        close_distributed()
+    return metrics
 
 
 if __name__ == '__main__':

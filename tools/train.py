@@ -22,7 +22,8 @@ from mmengine.runner import Runner
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import lt_plugins.compat  # noqa: F401  (torch.load / lvis fixes before resume)
-from lt_plugins.engine.cpu_distributed import prepare_cpu_distributed
+from lt_plugins.engine.cpu_distributed import (close_distributed,
+                                               prepare_cpu_distributed)
 
 
 def parse_args(argv=None):
@@ -57,6 +58,11 @@ def parse_args(argv=None):
 
 def build_cfg(args) -> Config:
     """The config as mmdet's ``tools/train.py`` would run it."""
+    if 'DYNAMO_CACHE_SIZE_LIMIT' in os.environ:
+        # mmdet's tools/train.py honours this variable; import mmdet only
+        # when it is set, classification runs do not need it
+        from mmdet.utils import setup_cache_size_limit_of_dynamo
+        setup_cache_size_limit_of_dynamo()
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file {args.config!r} does not exist')
     cfg = Config.fromfile(args.config)
@@ -115,6 +121,8 @@ def main(argv=None):
     else:
         runner = RUNNERS.build(cfg)
     runner.train()
+    if cfg.launcher != 'none':
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ wrapper passes ``device_ids=[LOCAL_RANK]``; both fail without a GPU. With no
 GPU, :func:`prepare_cpu_distributed` starts the gloo process group itself
 (mmengine then skips its own ``init_dist``) and makes the DDP wrapper use
 ``device_ids=None``. On a GPU machine it does nothing.
+:func:`close_distributed` ends a finished distributed run cleanly.
 """
 import os
 
@@ -45,3 +46,19 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def close_distributed() -> None:
+    """Destroy the default process group at the end of a successful run.
+
+    A torchrun worker that exits with its gloo group still alive can abort
+    during interpreter shutdown ("terminate called without an active
+    exception", SIGABRT; pytorch/pytorch#190489): gloo's worker threads are
+    torn down after Python. torchrun then reports the run as failed although
+    it finished. The barrier lets every rank finish its last collective
+    first. Call it only after the run succeeded: after an exception other
+    ranks may be inside a collective and the barrier would hang.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.cdb import CDBClsHook
+from lt_plugins.engine.cpu_distributed import close_distributed
 
 sys.path.insert(0, osp.dirname(__file__))
 from cls_toy_config import toy_config  # noqa: E402
@@ -74,6 +75,7 @@ def main():
         heldout_total=int(counts.sum()))
     with open(osp.join(work_dir, f'rank{get_rank()}.json'), 'w') as f:
         json.dump(out, f)
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.difficulty_net import DifficultyNetDDP
+from lt_plugins.engine.cpu_distributed import close_distributed
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from dnet_toy import build_model, build_optim, raw_batch, toy_cfg  # noqa
@@ -106,6 +107,7 @@ def main():
     out['model_error'] = _error(
         lambda: plain.train_step(exactness_batches(0, part), optim))
     torch.save(out, osp.join(work_dir, f'rank{rank}.pt'))
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ from lt_plugins.cls.cdb import CDBClsHook, CDBLoss
 from lt_plugins.data.toy_cifar import generate_toy_cifar
 
 from cls_toy_config import toy_config
+from ddp_launch import free_port
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -108,7 +109,7 @@ def test_two_process_run_gives_identical_weights(toy_root, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
     cmd = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        '--master_port', str(29500 + os.getpid() % 1000),
+        f'--master_port={free_port()}',
         osp.join(osp.dirname(__file__), 'ddp_cdb_cls_run.py'), toy_root,
         str(tmp_path)
     ]

@@ -1,7 +1,6 @@
 """Difficulty-Net under two-process DDP (torchrun, gloo, CPU)."""
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import torch
 sys.path.insert(0, osp.dirname(__file__))
 from ddp_difficulty_net_run import (exactness_batches,  # noqa: E402
                                     exactness_model, exactness_optim)
+from ddp_launch import free_port  # noqa: E402
 
 SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)),
                   'ddp_difficulty_net_run.py')
@@ -22,12 +22,9 @@ def ranks(toy_root, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('dnet_ddp'))
     env = dict(os.environ, OMP_NUM_THREADS='1',
                PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    with socket.socket() as s:  # a free port for the rendezvous
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     cmd = [sys.executable, '-m', 'torch.distributed.run',
-           '--nproc_per_node=2', f'--master_port={port}', SCRIPT, toy_root,
-           work]
+           '--nproc_per_node=2', f'--master_port={free_port()}', SCRIPT,
+           toy_root, work]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]

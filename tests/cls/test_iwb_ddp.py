@@ -8,13 +8,13 @@ DDP only syncs ``head.fc`` and the BatchNorm statistics stay those of stage
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import torch
 from mmengine.runner import Runner
 from toy_cfg_plain import toy_cfg
+from ddp_launch import free_port
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
@@ -23,6 +23,7 @@ HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
 def _worker(data_root, work_dir, load_from, out_dir):
     """Stage 2 on one rank; each rank writes what its model ended with."""
     import lt_plugins.cls  # noqa: F401
+    from lt_plugins.engine.cpu_distributed import close_distributed
 
     # mmengine's own init_dist calls torch.cuda.set_device, which fails on
     # a CPU-only machine; with the gloo group already up, the Runner skips
@@ -50,12 +51,7 @@ def _worker(data_root, work_dir, load_from, out_dir):
         fc_weight=s2['head.fc.weight'].flatten().tolist())
     with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
         json.dump(result, f)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    close_distributed()
 
 
 def test_stage2_two_process_ddp_keeps_encoder(toy_root, tmp_path):
@@ -72,7 +68,7 @@ def test_stage2_two_process_ddp_keeps_encoder(toy_root, tmp_path):
         os.pathsep + os.environ['PYTHONPATH']
         if os.environ.get('PYTHONPATH') else ''))
     cmd = [sys.executable, '-m', 'torch.distributed.run',
-           '--nproc_per_node=2', f'--master_port={_free_port()}', __file__,
+           '--nproc_per_node=2', f'--master_port={free_port()}', __file__,
            toy_root, str(tmp_path / 'stage2'), ckpt, out]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True,
                           text=True, timeout=240)
