@@ -43,7 +43,10 @@ def test_cdb_config_differs_from_ce_only_by_method(path):
         assert cdb.train_dataloader.sampler.type == 'CDBSampler'
     else:
         assert cdb.model.head.loss.type == 'CDBLoss'
-        assert cdb.model.head.loss.num_classes == cdb.model.head.num_classes
+        # (LeNet-5's classifier is in the backbone, its ClsHead has none)
+        num_classes = cdb.model.head.get('num_classes',
+                                         cdb.model.backbone.get('num_classes'))
+        assert cdb.model.head.loss.num_classes == num_classes
 
 
 @pytest.mark.parametrize('ratio', [10, 50, 100, 200])
@@ -58,6 +61,21 @@ def test_imbalance_ratio_reaches_training_set_and_metric(ratio):
         if method != 'ce':
             held = cfg.custom_hooks[0].dataloader.dataset
             assert held.split == 'heldout' and held.heldout_per_class == 50
+
+
+@pytest.mark.parametrize('ratio', [0.99, 0.995])
+def test_head_class_ratio_reaches_mnist_training_set_and_metric(ratio):
+    for method in ('ce', 'cdb-w-ce', 'cdb-s'):
+        cfg = Config.fromfile(
+            osp.join(CFG_DIR, f'lenet5_mnist-2cls-hr{ratio}_{method}.py'))
+        for ds in (cfg.train_dataloader.dataset,
+                   cfg.val_evaluator.train_dataset,
+                   cfg.test_evaluator.train_dataset):
+            assert ds.head_class_ratio == ratio and ds.split == 'train'
+        assert cfg.val_dataloader.dataset.split == 'test'
+        if method != 'ce':
+            held = cfg.custom_hooks[0].dataloader.dataset
+            assert held.split == 'heldout' and held.heldout_per_class == 500
 
 
 @pytest.mark.parametrize('name, size, params', [

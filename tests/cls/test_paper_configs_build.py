@@ -1,7 +1,7 @@
 """Every paper-scale classification config builds in a real mmengine Runner:
 model, hooks, optimiser wrapper(s), parameter schedulers, and the learning
 rate scaling of ``--auto-scale-lr`` (its data sets are not built: CIFAR-100
-and ImageNet-LT cannot be downloaded here)."""
+ImageNet-LT and MNIST cannot be downloaded here)."""
 import glob
 import os.path as osp
 import uuid
@@ -47,4 +47,6 @@ def test_paper_config_builds_and_scales_its_lr(path, tmp_path):
     runner.optim_wrapper = optim_wrapper
     # per-epoch schedulers are converted to iterations with the epoch length
     runner._train_dataloader = DataLoader(list(range(10)))
-    assert runner.build_param_scheduler(cfg.param_scheduler)
+    schedulers = runner.build_param_scheduler(cfg.param_scheduler)
+    # (the MNIST schedule of the CDB paper has no lr decay)
+    assert schedulers or 'mnist' in osp.basename(path)
