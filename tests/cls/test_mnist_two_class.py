@@ -78,6 +78,8 @@ def test_labels_and_images_are_those_of_the_files(full_size):
                 np.testing.assert_array_equal(info['img'], imgs[idx])
 
 
+# mmpretrain's MNIST warns once per sample under numpy 2
+@pytest.mark.filterwarnings('ignore::DeprecationWarning')
 def test_extracted_files_read_as_gz_and_as_mmpretrain_reads_them(
         toy_mnist, tmp_path):
     extracted = str(tmp_path / 'extracted')
