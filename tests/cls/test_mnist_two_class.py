@@ -40,7 +40,8 @@ def _raw_labels(root, group):
 
 
 @pytest.mark.parametrize('ratio,head,tail', [(0.99, 4950, 50),
-                                             (0.995, 4975, 25)])
+                                             (0.995, 4975, 25),
+                                             (0.5, 2500, 2500)])
 def test_paper_split_sizes(full_size, ratio, head, tail):
     def build(split):
         return MNISTTwoClassImbalanced(full_size, split,

@@ -72,7 +72,7 @@ class MNISTTwoClassImbalanced(BaseDataset):
         digits (Sequence[int]): Head digit, then tail digit. Defaults to
             ``(4, 9)`` as in the paper.
         head_class_ratio (float): Share of the head digit in ``train``,
-            in (0.5, 1). Defaults to 0.99.
+            in [0.5, 1) (0.5: balanced). Defaults to 0.99.
         num_train (int): Images in ``train``. Defaults to 5000.
         heldout_per_class (int): Images per digit in ``heldout``. Defaults
             to 500.
@@ -103,8 +103,8 @@ class MNISTTwoClassImbalanced(BaseDataset):
                 isinstance(d, int) and 0 <= d <= 9 for d in digits):
             raise ValueError('digits must be two different digits 0-9 '
                              f'(head, tail), got {digits!r}')
-        if not 0.5 < head_class_ratio < 1:
-            raise ValueError('head_class_ratio must be in (0.5, 1), got '
+        if not 0.5 <= head_class_ratio < 1:
+            raise ValueError('head_class_ratio must be in [0.5, 1), got '
                              f'{head_class_ratio!r}')
         for name, value in (('num_train', num_train),
                             ('heldout_per_class', heldout_per_class),
