@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from lt_plugins.engine.cpu_distributed import (close_distributed,
                                                prepare_cpu_distributed)
-from tests.cls.ddp_launch import free_port
+from tests.ddp_launch import free_port
 
 pytestmark = pytest.mark.skipif(
     torch.cuda.is_available(), reason='the CPU set-up is a no-op with a GPU')

@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.cdb import CDBClsHook
-from lt_plugins.engine.cpu_distributed import close_distributed
+from lt_plugins.engine.cpu_distributed import (close_distributed,
+                                               prepare_cpu_distributed)
 
 sys.path.insert(0, osp.dirname(__file__))
 from cls_toy_config import toy_config  # noqa: E402
@@ -37,14 +38,9 @@ def main():
                                     num_classes=10),
             'env_cfg.dist_cfg.backend': 'gloo',
         })
-    # mmengine's init_dist calls torch.cuda.set_device, which fails on a
-    # CPU-only machine; with the gloo group already up the Runner skips it
-    # and still wraps the model in DDP (launcher='pytorch').
-    torch.distributed.init_process_group(backend='gloo')
+    # what tools/train.py does: gloo group, DDP wrapper without device ids
     cfg.launcher = 'pytorch'
-    # CPU modules take no device_ids
-    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-                                 device_ids=None, broadcast_buffers=False)
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     shares = _Shares()
     runner.register_hook(shares)

@@ -18,7 +18,8 @@ from mmengine.runner import Runner
 
 import lt_plugins.cls  # noqa: F401
 from lt_plugins.cls.difficulty_net import DifficultyNetDDP
-from lt_plugins.engine.cpu_distributed import close_distributed
+from lt_plugins.engine.cpu_distributed import (close_distributed,
+                                               prepare_cpu_distributed)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from dnet_toy import build_model, build_optim, raw_batch, toy_cfg  # noqa
@@ -66,11 +67,10 @@ def _error(fn):
 
 def main():
     toy_root, work_dir = sys.argv[1], sys.argv[2]
-    # mmengine's init_dist calls torch.cuda.set_device, which fails on a
-    # CPU-only machine; with the group already up the Runner skips it
-    torch.distributed.init_process_group(backend='gloo')
     cfg = toy_cfg('toy_difficulty_net.py', toy_root, work_dir)
+    # what tools/train.py does: gloo group, DDP wrapper without device ids
     cfg.launcher = 'pytorch'
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     rank, world = get_rank(), get_world_size()

@@ -18,7 +18,7 @@ from lt_plugins.cls.cdb import CDBClsHook, CDBLoss
 from lt_plugins.data.toy_cifar import generate_toy_cifar
 
 from cls_toy_config import toy_config
-from ddp_launch import free_port
+from tests.ddp_launch import free_port
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 

@@ -10,7 +10,7 @@ import torch
 sys.path.insert(0, osp.dirname(__file__))
 from ddp_difficulty_net_run import (exactness_batches,  # noqa: E402
                                     exactness_model, exactness_optim)
-from ddp_launch import free_port  # noqa: E402
+from tests.ddp_launch import free_port  # noqa: E402
 
 SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)),
                   'ddp_difficulty_net_run.py')

@@ -14,7 +14,7 @@ import sys
 import torch
 from mmengine.runner import Runner
 from toy_cfg_plain import toy_cfg
-from ddp_launch import free_port
+from tests.ddp_launch import free_port
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
@@ -23,18 +23,14 @@ HEAD_PARAMS = {'head.fc.weight', 'head.fc.bias'}
 def _worker(data_root, work_dir, load_from, out_dir):
     """Stage 2 on one rank; each rank writes what its model ended with."""
     import lt_plugins.cls  # noqa: F401
-    from lt_plugins.engine.cpu_distributed import close_distributed
+    from lt_plugins.engine.cpu_distributed import (close_distributed,
+                                                   prepare_cpu_distributed)
 
-    # mmengine's own init_dist calls torch.cuda.set_device, which fails on
-    # a CPU-only machine; with the gloo group already up, the Runner skips
-    # it and still wraps the model in DDP (launcher='pytorch'). CPU modules
-    # take no device_ids.
-    torch.distributed.init_process_group(backend='gloo')
     cfg = toy_cfg('toy_iwb_stage2_cifar10-lt.py', data_root, work_dir)
-    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-                                 device_ids=None, broadcast_buffers=False)
     cfg.load_from = load_from
+    # what tools/train.py does: gloo group, DDP wrapper without device ids
     cfg.launcher = 'pytorch'
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     model = runner.model.module

@@ -3,10 +3,12 @@ import gzip
 import os
 import os.path as osp
 import shutil
+import uuid
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.datasets import MNIST
 from mmpretrain.datasets.mnist import read_sn3_pascalvincent_tensor
@@ -175,8 +177,6 @@ def test_toy_cdb_weights_follow_the_heldout_accuracy(toy_mnist, tmp_path):
 def test_paper_config_trains_an_epoch_with_the_hook(full_size, tmp_path):
     """configs/cls/cdb/lenet5_mnist-2cls-hr0.995_cdb-s.py on data of the
     paper's size: 4975 + 25 training images, 500 held out per digit."""
-    import uuid
-    from mmengine.config import Config
     cfg = Config.fromfile(osp.join(
         osp.dirname(__file__), '..', '..', 'configs', 'cls', 'cdb',
         'lenet5_mnist-2cls-hr0.995_cdb-s.py'))

@@ -1,6 +1,6 @@
 """Every paper-scale classification config builds in a real mmengine Runner:
 model, hooks, optimiser wrapper(s), parameter schedulers, and the learning
-rate scaling of ``--auto-scale-lr`` (its data sets are not built: CIFAR-100
+rate scaling of ``--auto-scale-lr`` (its data sets are not built: CIFAR-100,
 ImageNet-LT and MNIST cannot be downloaded here)."""
 import glob
 import os.path as osp
@@ -48,5 +48,6 @@ def test_paper_config_builds_and_scales_its_lr(path, tmp_path):
     # per-epoch schedulers are converted to iterations with the epoch length
     runner._train_dataloader = DataLoader(list(range(10)))
     schedulers = runner.build_param_scheduler(cfg.param_scheduler)
-    # (the MNIST schedule of the CDB paper has no lr decay)
-    assert schedulers or 'mnist' in osp.basename(path)
+    # every configured scheduler is built (the CDB paper's MNIST schedule
+    # has none: no lr decay)
+    assert bool(schedulers) == bool(cfg.param_scheduler)

@@ -3,10 +3,11 @@ with tools/train.py in a subprocess, exactly as a user would."""
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 from typing import List, Optional
+
+from tests.ddp_launch import free_port
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -78,11 +79,8 @@ def train(config: str, work_dir: str, args: List[str] = (),
     """Run tools/train.py (under torchrun when nproc > 1)."""
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
     if nproc > 1:
-        with socket.socket() as sock:  # a free port for the rendezvous
-            sock.bind(('127.0.0.1', 0))
-            port = sock.getsockname()[1]
         cmd = [sys.executable, '-m', 'torch.distributed.run',
-               f'--nproc_per_node={nproc}', f'--master_port={port}',
+               f'--nproc_per_node={nproc}', f'--master_port={free_port()}',
                osp.join(REPO, 'tools/train.py'), config, '--work-dir',
                work_dir, '--launcher', 'pytorch', *args]
     else:

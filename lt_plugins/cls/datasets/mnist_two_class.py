@@ -78,6 +78,7 @@ class MNISTTwoClassImbalanced(BaseDataset):
             to 500.
         test_per_class (int): Images per digit in ``test``. Defaults to 800.
         seed (int): Seed of the permutations.
+        metainfo (dict, optional): Overrides the class names (the digits).
         pipeline (Sequence): Transforms; images arrive as ``img`` (28x28
             uint8 numpy arrays, one channel).
         test_mode (bool, optional): Defaults to ``split != 'train'``.
@@ -93,6 +94,7 @@ class MNISTTwoClassImbalanced(BaseDataset):
                  heldout_per_class: int = 500,
                  test_per_class: int = 800,
                  seed: int = 0,
+                 metainfo: Optional[dict] = None,
                  pipeline: Sequence = (),
                  test_mode: Optional[bool] = None,
                  **kwargs) -> None:
@@ -123,9 +125,9 @@ class MNISTTwoClassImbalanced(BaseDataset):
         self.test_per_class = test_per_class
         self.seed = seed
         self.train_class_counts: List[int] = [head, num_train - head]
-        kwargs.setdefault('metainfo', dict(classes=tuple(map(str, digits))))
         super().__init__(
             ann_file='',
+            metainfo=metainfo or dict(classes=tuple(map(str, digits))),
             data_root=data_root,
             data_prefix='',
             pipeline=pipeline,

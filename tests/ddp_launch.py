@@ -1,4 +1,4 @@
-"""Launching the two-process (torchrun, gloo) classification tests."""
+"""Launching the two-process (torchrun, gloo) tests."""
 import socket
 
 
