@@ -2,7 +2,8 @@
 
 Plain torch functions; the mmdet and mmpretrain registry adapters wrap them.
 """
-from typing import Optional
+import math
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -45,6 +46,41 @@ def cdb_cross_entropy(cls_score: torch.Tensor,
         ignore_index=ignore_index)
 
 
+def _log_p_and_log_one_minus_p(
+        cls_score: torch.Tensor,
+        target: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``log p_y`` and ``log(1 - p_y)`` of a softmax, accurate at both ends.
+
+    ``1 - p_y`` is the softmax mass of the other classes,
+    ``exp(logsumexp_{j != y} x_j - logsumexp_j x_j)``, so it never rounds to
+    0: a float32 ``1 - softmax(x)_y`` is exactly 0 from a logit gap of about
+    17 on, where ``(1 - p)^gamma`` has an infinite derivative for
+    ``gamma < 1``. For ``p_y > 1/2``, ``log p_y = log1p(-(1 - p_y))`` keeps
+    the digits that ``x_y - logsumexp(x)`` rounds away.
+
+    Args:
+        cls_score (torch.Tensor): Logits, shape (N, C), C >= 2.
+        target (torch.Tensor): Target indices in ``[0, C)``, shape (N,).
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``log p_y`` and ``log(1 - p_y)``,
+        each of shape (N,).
+    """
+    index = target[:, None]
+    lse = cls_score.logsumexp(dim=1)
+    others = cls_score.scatter(1, index, float('-inf'))
+    log_one_minus_p = others.logsumexp(dim=1) - lse
+    log_p_direct = cls_score.gather(1, index)[:, 0] - lse
+    log_half = -math.log(2.0)
+    # clamp so the branch torch.where does not pick stays finite (its zero
+    # gradient would otherwise be 0 * inf = NaN)
+    log_p_from_rest = torch.log1p(
+        -log_one_minus_p.clamp(max=log_half).exp())
+    log_p = torch.where(log_one_minus_p < log_half, log_p_from_rest,
+                        log_p_direct)
+    return log_p, log_one_minus_p
+
+
 def cdb_softmax_focal_loss(cls_score: torch.Tensor,
                            label: torch.Tensor,
                            class_weight: torch.Tensor,
@@ -52,21 +88,33 @@ def cdb_softmax_focal_loss(cls_score: torch.Tensor,
                            ignore_index: int = -100) -> torch.Tensor:
     """Per-sample CDB-W-FL, ``w_{y_i} (1 - p_{y_i})^gamma CE_i`` (eq. 14).
 
+    The focal factor is computed as ``exp(gamma * log(1 - p_y))`` with
+    ``log(1 - p_y)`` taken from the logits, so loss and gradient stay finite
+    for every ``gamma >= 0`` however confident the prediction (a plain
+    ``(1 - p).pow(gamma)`` gives NaN gradients for ``0 < gamma < 1`` once
+    ``p`` rounds to 1).
+
     Args:
-        cls_score (torch.Tensor): Logits, shape (N, C).
+        cls_score (torch.Tensor): Logits, shape (N, C), C >= 2.
         label (torch.Tensor): Target indices, shape (N,).
         class_weight (torch.Tensor): Weight of each output class, shape (C,).
-        gamma (float): Focusing exponent. Defaults to 2.
+        gamma (float): Focusing exponent, >= 0. Defaults to 2.
         ignore_index (int): Label whose samples get loss 0.
 
     Returns:
         torch.Tensor: Unreduced loss, shape (N,).
     """
     _check(cls_score, label, class_weight)
+    if cls_score.size(1) < 2:
+        raise ValueError('the softmax focal loss needs at least 2 outputs, '
+                         f'got cls_score of shape {tuple(cls_score.shape)}')
     valid = label != ignore_index
     safe = torch.where(valid, label, torch.zeros_like(label))
-    logp = F.log_softmax(cls_score, dim=1).gather(1, safe[:, None])[:, 0]
-    focal = (1.0 - logp.exp()).clamp(min=0).pow(gamma)
+    logp, log_one_minus_p = _log_p_and_log_one_minus_p(cls_score, safe)
+    if gamma == 0:
+        focal = torch.ones_like(logp)  # CDB-W-CE exactly
+    else:
+        focal = (gamma * log_one_minus_p).exp()
     loss = -class_weight.to(logp.dtype)[safe] * focal * logp
     return torch.where(valid, loss, torch.zeros_like(loss))
 
@@ -124,9 +172,14 @@ def cdb_sigmoid_focal_loss(pred: torch.Tensor,
     fg = (label >= 0) & (label < num_classes)
     target = torch.zeros_like(pred)
     target[fg, label[fg]] = 1.0
-    prob = pred.sigmoid()
-    pt = (1 - prob) * target + prob * (1 - target)
-    focal = (alpha * target + (1 - alpha) * (1 - target)) * pt.pow(gamma)
-    loss = F.binary_cross_entropy_with_logits(
-        pred, target, reduction='none') * focal
+    # with z = x (1 - 2 t), the focal base is 1 - sigmoid(x) = sigmoid(-x) for
+    # the target class and sigmoid(x) for the others, i.e. sigmoid(z), and the
+    # BCE is softplus(z). Taking the power as exp(gamma * logsigmoid(z))
+    # never rounds the base to 0 (a float32 1 - sigmoid(17) is 0, and
+    # pow(0.5) there has an infinite derivative) and keeps loss and gradient
+    # finite for every gamma >= 0; softplus keeps the digits of a small BCE
+    # that log(1 + exp(-|x|)) would round away.
+    z = pred * (1 - 2 * target)
+    alpha_t = alpha * target + (1 - alpha) * (1 - target)
+    loss = alpha_t * (gamma * F.logsigmoid(z)).exp() * F.softplus(z)
     return loss * class_weight.to(loss.dtype)[None, :]

@@ -85,6 +85,43 @@ class _CDBWeightedLoss(nn.Module):
                 f'reduction={self.reduction}, loss_weight={self.loss_weight}')
 
 
+def _background_from_class_weight(class_weight, num_classes: int,
+                                  background_weight: float,
+                                  loss_name: str) -> float:
+    """The background weight a ``CrossEntropyLoss``-style ``class_weight``
+    sets, or an error when it would set foreground weights.
+
+    DETR-family heads turn ``class_weight=1.0, bg_cls_weight=b`` into the
+    tensor ``[1.0] * C + [b]`` and MaskFormer-family configs give that list
+    directly; that form only sets the background weight. Any other
+    foreground value would fight the difficulty weights.
+    """
+    try:
+        w = torch.as_tensor(class_weight, dtype=torch.float64).reshape(-1)
+    except (TypeError, ValueError, RuntimeError):
+        w = None
+    if w is None or w.numel() != num_classes + 1 or \
+            not torch.isfinite(w).all() or \
+            (w[:num_classes] != 1.0).any() or w[num_classes] < 0:
+        if w is None or w.numel() <= 8:
+            shown = repr(class_weight)
+        else:
+            shown = (f'{w[:3].tolist()} ... {w[-2:].tolist()} '
+                     f'({w.numel()} values)')
+        raise ValueError(
+            f'{loss_name} sets its class weights from the class difficulty '
+            f'(CDBDifficultyHook); remove class_weight={shown} from the loss '
+            'config (use background_weight for the background class). Only '
+            f'[1.0] * num_classes + [background] ({num_classes + 1} values, '
+            'the DETR/MaskFormer form) is accepted')
+    background = float(w[num_classes])
+    if background_weight not in (1.0, background):
+        raise ValueError(
+            f'class_weight sets the background weight to {background} but '
+            f'background_weight={background_weight!r}; give one of them')
+    return background
+
+
 @MODELS.register_module()
 class CDBCrossEntropyLoss(_CDBWeightedLoss):
     """CDB-W-CE for softmax box heads (paper eq. 12, SPEC section 1).
@@ -92,6 +129,13 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
     ``loss_i = w_{y_i} * CE_i`` over C + 1 outputs, background last. The
     mean divides by the number of samples (or mmdet's ``avg_factor``), not by
     the sum of weights.
+
+    It stands in for mmdet's softmax ``CrossEntropyLoss`` wherever a head
+    takes one: R-CNN box heads, and heads that read ``loss_cls.use_sigmoid``
+    (DETR, Sparse R-CNN's ``DIIHead``), which see ``False`` and build C + 1
+    outputs. A sigmoid form of CDB-W-CE is not implemented: with
+    ``use_sigmoid=True`` the loss refuses to build (use
+    :class:`CDBSigmoidFocalLoss` for sigmoid heads).
 
     Args:
         num_classes (int): Foreground classes C (the head's num_classes).
@@ -106,9 +150,11 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
         avg_non_ignore (bool): Average the mean over the non-ignored samples
             when no ``avg_factor`` is given, as in mmdet's
             ``CrossEntropyLoss``. Defaults to False.
-        class_weight: Must be None: the class weights of a CDB loss come from
-            the difficulty hook. Accepted so a copied ``CrossEntropyLoss``
-            config fails with a clear message.
+        class_weight: None, or ``[1.0] * C + [b]`` (list or tensor), which
+            sets the background weight to ``b``: the form DETR-family heads
+            pass (from ``class_weight=1.0, bg_cls_weight=b``) and
+            MaskFormer-family configs give. Other values are refused: the
+            class weights of a CDB loss come from the difficulty hook.
     """
 
     def __init__(self,
@@ -121,17 +167,19 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
                  avg_non_ignore: bool = False,
                  class_weight=None):
         if use_sigmoid:
-            raise ValueError('CDBCrossEntropyLoss is a softmax loss; '
-                             'use_sigmoid=True is not supported (use '
-                             'CDBSigmoidFocalLoss for sigmoid heads)')
-        if class_weight is not None:
             raise ValueError(
-                f'{type(self).__name__} sets its class weights from the '
-                f'class difficulty (CDBDifficultyHook); remove '
-                f'class_weight={class_weight!r} from the loss config (use '
-                'background_weight for the background class)')
+                f'{type(self).__name__} is a softmax loss over C + 1 outputs; '
+                'use_sigmoid=True is not supported (use CDBSigmoidFocalLoss '
+                'for sigmoid heads)')
+        if class_weight is not None:
+            background_weight = _background_from_class_weight(
+                class_weight, num_classes, background_weight,
+                type(self).__name__)
         super().__init__(num_classes, num_classes + 1, background_weight,
                          reduction, loss_weight)
+        # read by mmdet heads (DETR, DIIHead, SparseRoIHead) to size and
+        # activate the classifier, as for CrossEntropyLoss(use_sigmoid=False)
+        self.use_sigmoid = False
         self.ignore_index = ignore_index
         self.avg_non_ignore = avg_non_ignore
 
@@ -219,6 +267,8 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
                  loss_weight: float = 1.0):
         if not use_sigmoid:
             raise ValueError('CDBSigmoidFocalLoss needs use_sigmoid=True')
+        if gamma < 0:
+            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
         super().__init__(num_classes, num_classes, 1.0, reduction,
                          loss_weight)
         self.use_sigmoid = True

@@ -41,9 +41,9 @@ def test_mmdet_cross_entropy_arguments_carry_over_number_for_number():
     assert 0 < kept <= 5
     expect = (ce(score, label, lw, reduction_override='none').sum() / kept)
     torch.testing.assert_close(cdb(score, label, lw), expect)
-    with pytest.raises(ValueError, match='remove class_weight=\\[1.0'):
+    with pytest.raises(ValueError, match='remove class_weight=\\[0.5'):
         MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=4,
-                          class_weight=[1.0] * 5))
+                          class_weight=[0.5] * 5))
     # as mmdet's weight_reduce_loss
     with pytest.raises(ValueError, match='avg_factor can not be used'):
         cdb(score, label, lw, avg_factor=2.0, reduction_override='sum')
@@ -150,3 +150,133 @@ def test_ignore_index_zeroes_those_samples_in_both_softmax_losses():
         loss = MODELS.build(cfg)(score, label, reduction_override='none',
                                  ignore_index=2)
         assert (loss[:2] == 0).all() and (loss[label != 2] > 0).all()
+
+
+def _detr_head(loss_cls, num_classes=3, seed=0):
+    torch.manual_seed(seed)
+    return MODELS.build(dict(
+        type='DETRHead', num_classes=num_classes, embed_dims=16,
+        num_reg_fcs=2, loss_cls=loss_cls,
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)))
+
+
+def _detr_inputs(seed=0):
+    from mmengine.structures import InstanceData
+    g = torch.Generator().manual_seed(seed)
+    hidden = torch.randn(2, 2, 7, 16, generator=g)  # layers, images, queries
+    gts, metas = [], []
+    for n in (2, 3):
+        xy = torch.rand(n, 2, generator=g) * 40
+        wh = torch.rand(n, 2, generator=g) * 20 + 5
+        gts.append(InstanceData(bboxes=torch.cat([xy, xy + wh], 1),
+                                labels=torch.randint(0, 3, (n, ),
+                                                     generator=g)))
+        metas.append(dict(img_shape=(64, 64)))
+    return hidden, gts, metas
+
+
+def _detr_losses(head, seed=0):
+    hidden, gts, metas = _detr_inputs(seed)
+    return head.loss_by_feat(*head(hidden), gts, metas)
+
+
+def test_detr_head_reads_use_sigmoid_and_matches_mmdet_cross_entropy():
+    # DETRHead reads loss_cls.use_sigmoid to size fc_cls (C + 1 outputs for
+    # softmax) and turns class_weight=1.0, bg_cls_weight=0.1 into the tensor
+    # [1, 1, 1, 0.1] it passes to the loss
+    detr_args = dict(bg_cls_weight=0.1, use_sigmoid=False, loss_weight=1.0,
+                     class_weight=1.0)
+    cdb = _detr_head(dict(type='CDBCrossEntropyLoss', num_classes=3,
+                          **detr_args))
+    ce = _detr_head(dict(type='CrossEntropyLoss', **detr_args))
+    assert cdb.loss_cls.use_sigmoid is False
+    assert cdb.fc_cls.out_features == 4 and cdb.bg_cls_weight == 0.1
+    torch.testing.assert_close(cdb.loss_cls.class_weight,
+                               torch.tensor([1.0, 1.0, 1.0, 0.1]))
+    got, expect = _detr_losses(cdb), _detr_losses(ce)
+    assert set(got) == set(expect) and 'd0.loss_cls' in got
+    for key in expect:
+        torch.testing.assert_close(got[key], expect[key])
+    # CDB weights act like mmdet's own class-weighted CE, number for number
+    cdb.loss_cls.update_weights([0.5, 2.0, 1.5])
+    ce.loss_cls.class_weight = [0.5, 2.0, 1.5, 0.1]
+    got, expect = _detr_losses(cdb), _detr_losses(ce)
+    for key in expect:
+        torch.testing.assert_close(got[key], expect[key])
+    assert not torch.allclose(got['loss_cls'],
+                              _detr_losses(_detr_head(detr_args | dict(
+                                  type='CrossEntropyLoss')))['loss_cls'])
+    # without class_weight: background weight 1, DETR's avg factor num_pos
+    plain = _detr_head(dict(type='CDBFocalLoss', num_classes=3, gamma=0.0))
+    plain_ce = _detr_head(dict(type='CrossEntropyLoss'))
+    assert plain.loss_cls.use_sigmoid is False and plain.bg_cls_weight == 0
+    torch.testing.assert_close(_detr_losses(plain)['loss_cls'],
+                               _detr_losses(plain_ce)['loss_cls'])
+
+
+def test_sparse_rcnn_dii_head_builds_a_softmax_classifier():
+    head = MODELS.build(dict(
+        type='DIIHead', num_classes=3, num_ffn_fcs=2, num_heads=2,
+        num_cls_fcs=1, num_reg_fcs=1, feedforward_channels=32,
+        in_channels=16, dropout=0.0, ffn_act_cfg=dict(type='ReLU',
+                                                      inplace=True),
+        dynamic_conv_cfg=dict(type='DynamicConv', in_channels=16,
+                              feat_channels=8, out_channels=16,
+                              input_feat_shape=7,
+                              act_cfg=dict(type='ReLU', inplace=True),
+                              norm_cfg=dict(type='LN')),
+        loss_cls=dict(type='CDBCrossEntropyLoss', num_classes=3),
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)))
+    assert head.fc_cls.out_features == 4
+    head.init_weights()  # reads use_sigmoid again for the bias init
+
+
+def test_class_weight_only_in_the_background_form_and_no_sigmoid():
+    loss = MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=2,
+                             class_weight=[1.0, 1.0, 0.25]))
+    torch.testing.assert_close(loss.class_weight,
+                               torch.tensor([1.0, 1.0, 0.25]))
+    for bad in ([1.0, 2.0, 0.1], [1.0, 0.1], 1.0, 'x'):
+        with pytest.raises(ValueError, match='Only \\[1.0\\] \\* num_classes'):
+            MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=2,
+                              class_weight=bad))
+    with pytest.raises(ValueError, match='background_weight=0.5'):
+        MODELS.build(dict(type='CDBCrossEntropyLoss', num_classes=2,
+                          class_weight=[1.0, 1.0, 0.25],
+                          background_weight=0.5))
+    for name in ('CDBCrossEntropyLoss', 'CDBFocalLoss'):
+        with pytest.raises(ValueError, match=f'{name} is a softmax loss'):
+            MODELS.build(dict(type=name, num_classes=2, use_sigmoid=True))
+
+
+@pytest.mark.parametrize('gamma', [0.25, 0.5])
+def test_focal_losses_keep_gradients_finite_at_saturated_logits(gamma):
+    # a logit gap of 17 and more (easy background RoIs / anchors): p rounds to
+    # 1 in float32 and (1 - p)^gamma has an infinite derivative for gamma < 1
+    score = torch.tensor([[0.0, 0.0, 0.0, 17.0], [30.0, 0.0, -1.0, 0.0],
+                          [0.0, 100.0, 0.0, 0.0], [0.3, 0.1, 0.0, 0.2]],
+                         requires_grad=True)
+    label = torch.tensor([3, 0, 1, 2])
+    fl = MODELS.build(dict(type='CDBFocalLoss', num_classes=3, gamma=gamma))
+    loss = fl(score, label, avg_factor=4.0)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(score.grad).all()
+    # the unsaturated sample's gradient is eq. 14's, from float64
+    s64 = score.detach().double().requires_grad_(True)
+    p = torch.softmax(s64, 1)[3, 2]
+    (-(1 - p)**gamma * p.log() / 4.0).backward()
+    torch.testing.assert_close(score.grad[3].double(), s64.grad[3])
+
+    pred = torch.tensor([[17.0, -17.0], [-30.0, 100.0], [0.2, -0.1]],
+                        requires_grad=True)
+    target = torch.tensor([0, 1, 2])  # 2 = background
+    sfl = MODELS.build(dict(type='CDBSigmoidFocalLoss', num_classes=2,
+                            gamma=gamma))
+    loss = sfl(pred, target, avg_factor=2.0)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(pred.grad).all()
+    with pytest.raises(ValueError, match='gamma must be >= 0, got -1'):
+        MODELS.build(dict(type='CDBSigmoidFocalLoss', num_classes=2,
+                          gamma=-1.0))
