@@ -24,7 +24,7 @@ def _hook(runner):
 
 
 def _hand_weights(acc):
-    """SPEC section 1 / paper eqs. 3, 5, 10, 11 written out."""
+    """SPEC section 1 / paper eqs. 3, 4, 5, 10 written out."""
     acc = np.asarray(acc, dtype=np.float64)
     d = np.clip(1 - acc, 1e-3, 1)
     bias = max(acc.max() / (acc.min() + 0.01) - 1, 0)

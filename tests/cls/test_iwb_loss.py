@@ -8,9 +8,9 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import lt_plugins.cls  # noqa: F401  (registers the components)
-from lt_plugins.cls.iwb import (hardness_coefficient, iwb_target,
-                                number_coefficient, rank_correlation,
-                                weight_norm_kl)
+from lt_plugins.cls.iwb import (ClassBalancedCELoss, hardness_coefficient,
+                                iwb_target, number_coefficient,
+                                rank_correlation, weight_norm_kl)
 
 # Classifier rows [3, 4], [0, 1], [-2, 0]: norms |W| = [5, 1, 2].
 WEIGHT = [[3.0, 4.0], [0.0, 1.0], [-2.0, 0.0]]
@@ -139,6 +139,26 @@ def test_head_without_counts_raises_clear_error():
     samples = [DataSample().set_gt_label(y) for y in (0, 1)]
     with pytest.raises(RuntimeError, match='ClassCountsHook'):
         head.loss((torch.tensor(FEATS), ), samples)
+
+
+@pytest.mark.parametrize('loss_type', [
+    'ClassBalancedCELoss', 'mmpretrain.ClassBalancedCELoss',
+    ClassBalancedCELoss
+], ids=['name', 'scoped-name', 'class'])
+def test_head_fills_num_classes_for_every_spelling_of_the_loss(loss_type):
+    # the loss is registered in mmpretrain's MODELS, whose scope is
+    # 'mmpretrain'
+    assert MODELS.scope == 'mmpretrain'
+    head = MODELS.build(
+        dict(type='IWBHead', num_classes=3, in_channels=2,
+             loss=dict(type=loss_type, beta=0.9999, class_counts=COUNTS)))
+    assert type(head.loss_module) is ClassBalancedCELoss
+    assert head.loss_module.class_counts.tolist() == COUNTS
+    # another loss is left alone (CrossEntropyLoss takes no num_classes)
+    head = MODELS.build(
+        dict(type='IWBHead', num_classes=3, in_channels=2,
+             loss=dict(type='mmpretrain.CrossEntropyLoss')))
+    assert type(head.loss_module).__name__ == 'CrossEntropyLoss'
 
 
 def test_rank_correlation():

@@ -16,7 +16,7 @@ import lt_plugins.cls  # noqa: F401
 CFG_ROOT = osp.abspath(
     osp.join(osp.dirname(__file__), '..', '..', 'configs', 'cls'))
 CONFIGS = sorted(
-    p for d in ('cdb', 'ala', 'iwb', 'difficulty_net')
+    p for d in ('cdb', 'ala', 'iwb', 'difficulty_net', 'baselines')
     for p in glob.glob(osp.join(CFG_ROOT, d, '*.py')))
 
 

@@ -8,6 +8,7 @@ in checkpoints); :class:`ClassCountsHook` fills every such module from the
 training data set before training starts. Counts can also be given in the
 config (``class_counts=[...]``), which the hook then leaves alone.
 """
+import copy
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -87,6 +88,17 @@ class ClassCountsHook(Hook):
     config or a resumed checkpoint) keep them unless ``overwrite=True``; a
     mismatch with the data set is logged.
 
+    A validation- or test-only run (``tools/test.py``, e.g. the post-hoc
+    logit adjustment of a CE checkpoint) never calls ``before_train``: there
+    the hook fills, at ``before_val``/``before_test``, the modules that still
+    have no counts, from the data set of the config's ``train_dataloader``.
+
+    It also checks, before the first step, every module with a
+    ``check_train_loop`` method (the deferred re-weighting of ``ALALoss``
+    and ``LDAMLoss``) against ``runner.train_loop``, so that a re-weighting
+    threshold the loop never reaches (``drw_epoch`` under an
+    ``IterBasedTrainLoop``) fails at once.
+
     Args:
         overwrite (bool): Replace counts that are already set.
             Defaults to False.
@@ -98,9 +110,45 @@ class ClassCountsHook(Hook):
     def __init__(self, overwrite: bool = False) -> None:
         self.overwrite = overwrite
 
+    @staticmethod
+    def _targets(runner) -> list:
+        return [(name, m) for name, m in runner.model.named_modules()
+                if callable(getattr(m, 'set_class_counts', None))]
+
+    def before_val(self, runner) -> None:
+        self._fill_missing(runner)
+
+    def before_test(self, runner) -> None:
+        self._fill_missing(runner)
+
+    def _fill_missing(self, runner) -> None:
+        """Give counts to the modules that have none, outside training."""
+        missing = [(name, m) for name, m in self._targets(runner)
+                   if not m.has_class_counts]
+        if not missing:
+            return
+        loader_cfg = runner.cfg.get('train_dataloader')
+        if not loader_cfg or 'dataset' not in loader_cfg:
+            raise RuntimeError(
+                'ClassCountsHook: '
+                f'{", ".join(n or "model" for n, _ in missing)} have no '
+                'class counts and the config has no train_dataloader.dataset '
+                'to count; give class_counts=[...] in the config')
+        from mmpretrain.registry import DATASETS
+        dataset = DATASETS.build(copy.deepcopy(loader_cfg['dataset']))
+        for name, m in missing:
+            counts = dataset_class_counts(dataset,
+                                          num_classes=m.class_counts.numel())
+            m.set_class_counts(counts)
+            print_log(f'ClassCountsHook: {name or "model"} got the class '
+                      f'counts of {int(counts.sum())} training samples of '
+                      'train_dataloader.dataset', logger='current')
+
     def before_train(self, runner) -> None:
-        targets = [(name, m) for name, m in runner.model.named_modules()
-                   if callable(getattr(m, 'set_class_counts', None))]
+        for _, m in runner.model.named_modules():
+            if callable(getattr(m, 'check_train_loop', None)):
+                m.check_train_loop(runner.train_loop)
+        targets = self._targets(runner)
         if not targets:
             print_log('ClassCountsHook: no module of the model takes class '
                       'counts; nothing to do', logger='current',

@@ -46,10 +46,10 @@ class CDBClsHook(DifficultyHookBase):
 
     After every ``interval`` epochs the model predicts the held-out split
     (each rank a disjoint share), per-class correct/total counts are summed
-    over ranks, ``A_c = correct_c / total_c`` (paper eq. 3; a class without
+    over ranks, ``A_c = correct_c / total_c`` (paper eq. 1; a class without
     held-out images is unmeasured and keeps its previous difficulty), and
     :func:`lt_plugins.core.compute_cdb_weights` gives the weights (eqs.
-    5-11). Schedule, checkpoint state, logging and the JSON history are those
+    3-10). Schedule, checkpoint state, logging and the JSON history are those
     of :class:`~lt_plugins.engine.difficulty_hook.DifficultyHookBase`.
 
     Example::
@@ -123,6 +123,17 @@ class CDBClsHook(DifficultyHookBase):
         if len(classes) != n:
             raise ValueError(f'the held-out data set has {len(classes)} '
                              f'classes, the CDB loss/sampler {n}')
+        # the names go into the JSON history after every measurement; a
+        # bytes name (a CIFAR meta file pickled by Python 3) would crash
+        # that write only after a whole epoch of training
+        for i, name in enumerate(classes):
+            if not isinstance(name, str):
+                raise TypeError(
+                    f'class name {i} of the held-out data set '
+                    f'({type(self.dataloader.dataset).__name__}) is '
+                    f'{name!r} of type {type(name).__name__}; CDBClsHook '
+                    'writes the names to a JSON history and needs str. '
+                    "Decode them (e.g. metainfo=dict(classes=[...]))")
         return list(classes)
 
     def _num_classes(self, runner) -> int:
@@ -132,7 +143,8 @@ class CDBClsHook(DifficultyHookBase):
 
     def before_train(self, runner) -> None:
         self._targets = self._find_targets(runner)
-        self.class_names(runner)  # fail early on a class-count mismatch
+        # fail early on a class-count mismatch or names JSON cannot hold
+        self.class_names(runner)
         self._check_disjoint(runner)
         self._check_shot_counts(runner)
         # (the base class sets weight 1 when no state was restored)

@@ -17,7 +17,8 @@ def _load_pickle(path: str) -> Dict[str, object]:
 
     The files were written by Python 2; ``encoding='latin1'`` turns its byte
     strings into ``str`` as mmpretrain and torchvision do. Keys that still come
-    back as bytes (a file re-pickled by Python 3) are decoded too.
+    back as bytes (a file re-pickled by Python 3) are decoded too; so are the
+    class names in :meth:`CIFAR10LT.load_data_list`.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -28,6 +29,17 @@ def _load_pickle(path: str) -> Dict[str, object]:
         entry = pickle.load(f, encoding='latin1')
     return {(k.decode('latin1') if isinstance(k, bytes) else k): v
             for k, v in entry.items()}
+
+
+def _decode_name(name):
+    """A class name as ``str``: UTF-8 bytes (what Python 3 tools write),
+    else latin-1 (Python 2's byte strings), anything else unchanged."""
+    if not isinstance(name, bytes):
+        return name
+    try:
+        return name.decode('utf-8')
+    except UnicodeDecodeError:
+        return name.decode('latin1')
 
 
 @DATASETS.register_module()
@@ -159,7 +171,9 @@ class CIFAR10LT(BaseDataset):
         """Read the pickles and select the images of the split."""
         meta = _load_pickle(
             osp.join(self.data_root, self.base_folder, self.meta_file))
-        names = tuple(meta[self.meta_key])
+        # a meta file pickled by Python 3 holds the names as bytes;
+        # everything downstream (metrics, JSON histories) expects str
+        names = tuple(_decode_name(n) for n in meta[self.meta_key])
         self._metainfo.setdefault('classes', names)
         num_classes = len(self._metainfo['classes'])
 

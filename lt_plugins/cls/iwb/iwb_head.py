@@ -14,6 +14,22 @@ from .iwb_math import (KL_DIRECTIONS, KL_REDUCTIONS, iwb_target,
                        number_coefficient, weight_norm_kl)
 
 
+def _builds_class_balanced_ce(loss_type) -> bool:
+    """Whether a loss config's ``type`` builds a :class:`ClassBalancedCELoss`.
+
+    Resolved through the registry, so every spelling counts: the class, its
+    name, and the scoped name (``'mmpretrain.ClassBalancedCELoss'``).
+
+    Args:
+        loss_type (str | type): The ``type`` of a loss config.
+
+    Returns:
+        bool: True for ``ClassBalancedCELoss`` and its subclasses.
+    """
+    cls = MODELS.get(loss_type) if isinstance(loss_type, str) else loss_type
+    return isinstance(cls, type) and issubclass(cls, ClassBalancedCELoss)
+
+
 @MODELS.register_module()
 class IWBHead(ClassCountsMixin, LinearClsHead):
     """Linear head trained by IWB stage 2 (IWB eq. 10, SPEC section 3).
@@ -67,8 +83,8 @@ class IWBHead(ClassCountsMixin, LinearClsHead):
                              f' got {kl_reduction!r}')
         if not kl_lambda > 0:
             raise ValueError(f'kl_lambda must be positive, got {kl_lambda!r}')
-        if isinstance(loss, dict) and loss.get('type') in (
-                'ClassBalancedCELoss', ClassBalancedCELoss):
+        if isinstance(loss, dict) and _builds_class_balanced_ce(
+                loss.get('type')):
             loss = copy.deepcopy(loss)
             loss.setdefault('num_classes', num_classes)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
