@@ -99,12 +99,18 @@ TORCH_VERSION=$(version_of torch)
 WHEELS="$HOME_DIR/wheels/torch-$TORCH_VERSION"
 mkdir -p "$WHEELS"
 
-# 2. mmengine, numpy, pytest.
+# 2. mmengine, a setuptools with pkg_resources, numpy, pytest.
 if keep_or_pin mmengine 0.10.7; then
     say "mmengine $(version_of mmengine) already installed"
 else
     say "installing mmengine 0.10.7"
     pipi "mmengine==0.10.7" || die "installing mmengine failed"
+fi
+# mmengine's Config.fromfile('mmdet::...') imports pkg_resources, which
+# setuptools >= 81 no longer ships; torch asks for setuptools >= 77.0.3
+if ! has <<<'import pkg_resources'; then
+    say "installing setuptools>=77.0.3,<81 (mmengine's config loader needs its pkg_resources)"
+    pipi "setuptools>=77.0.3,<81" || die "installing setuptools failed"
 fi
 if [ -z "$(version_of numpy)" ] || [ -z "$(version_of pytest)" ]; then
     say "installing numpy and pytest"
@@ -188,7 +194,7 @@ say "installing lt_plugins (editable) from $REPO"
 pipi --no-deps --no-build-isolation -e "$REPO" || die "installing lt_plugins failed"
 
 "$PY" - <<'PYEOF' >&2 || die "the final import check failed (its error is above)"
-import mmcv.ops, mmdet.models, mmpretrain.models, lvis, faster_coco_eval, matplotlib
+import pkg_resources, mmcv.ops, mmdet.models, mmpretrain.models, lvis, faster_coco_eval, matplotlib
 import lt_plugins.det, lt_plugins.cls
 PYEOF
 say "environment ready: $PY"
