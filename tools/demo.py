@@ -17,6 +17,9 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: Options of tools/make_lvis_heldout.py, as in every documented command.
+HELDOUT_OPTIONS = ('--images-per-category', '10', '--seed', '0',
+                   '--max-heldout-fraction', '0.5')
 CONFIGS = {
     'ce': 'configs/toy/faster-rcnn_toy-lvis_ce.py',
     'cdb': 'configs/toy/faster-rcnn_toy-lvis_cdb.py',
@@ -85,7 +88,7 @@ def main():
              osp.join(ann, 'lvis_v0.5_train.json'),
              '--out-train', osp.join(ann, 'lvis_v0.5_train_cdb.json'),
              '--out-heldout', osp.join(ann, 'lvis_v0.5_heldout.json'),
-             '--images-per-category', '10', '--max-heldout-fraction', '0.5'])
+             *HELDOUT_OPTIONS])
     start = time.time()
     options = [f'randomness.seed={args.seed}']
     if args.cdb_split:

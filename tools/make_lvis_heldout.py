@@ -5,13 +5,12 @@ Writes the remaining training split and the held-out split as two LVIS json
 files and prints a summary per frequency group. See
 docs/lvis_heldout_split.md.
 
-Example::
+Example (the file names the LVIS v0.5 CDB configs read)::
 
-    python tools/make_lvis_heldout.py \\
-        data/lvis_v0.5/annotations/lvis_v0.5_train.json \\
+    python tools/make_lvis_heldout.py data/lvis_v0.5/annotations/lvis_v0.5_train.json \\
         --out-train data/lvis_v0.5/annotations/lvis_v0.5_train_cdb.json \\
-        --out-heldout data/lvis_v0.5/annotations/lvis_v0.5_heldout_cdb.json \\
-        --images-per-category 10 --seed 0
+        --out-heldout data/lvis_v0.5/annotations/lvis_v0.5_heldout.json \\
+        --images-per-category 10 --seed 0 --max-heldout-fraction 0.5
 """
 import argparse
 import json
@@ -24,10 +23,17 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.lvis_split import dump_lvis_json, split_lvis_heldout
 
 
-def parse_args(argv=None):
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """Shows the defaults and keeps the example's line breaks."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line parser (``--help`` ends with the example)."""
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        epilog=__doc__[__doc__.index('Example'):].replace('::', ':'),
+        formatter_class=_HelpFormatter)
     parser.add_argument('annotations', help='input LVIS training json')
     parser.add_argument('--out-train', required=True,
                         help='output json of the remaining training split')
@@ -40,9 +46,11 @@ def parse_args(argv=None):
     parser.add_argument('--min-train-images', type=int, default=1,
                         help='training images no category may go below '
                         '(>= 1)')
-    parser.add_argument('--max-heldout-fraction', type=float, default=1.0,
+    parser.add_argument('--max-heldout-fraction', type=float, default=0.5,
+                        metavar='F',
                         help='largest fraction of a category\'s images that '
-                        'may be held out, in (0, 1]')
+                        'may be held out, in (0, 1]; a category with n '
+                        'images gives at most floor(F * n)')
     parser.add_argument('--keep-counts', action='store_true',
                         help='keep the input\'s category image_count, '
                         'instance_count and frequency in the training json '
@@ -50,6 +58,11 @@ def parse_args(argv=None):
     parser.add_argument('--summary-json', default=None,
                         help='also write the summary (per group and per '
                         'category) to this json file')
+    return parser
+
+
+def parse_args(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.images_per_category < 1:
         parser.error('--images-per-category must be >= 1, got '

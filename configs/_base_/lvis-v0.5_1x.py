@@ -1,7 +1,9 @@
 # LVIS v0.5 data, 1x schedule and runtime shared by the lt_plugins LVIS
-# detector configs (CDB paper, section 4.2): 12 epochs, SGD lr 0.01 momentum
-# 0.9 weight decay 1e-4, steps at epochs 8 and 11, linear warm-up, gradient
-# clipping. Data in data/lvis_v0.5/ with the standard file names
+# detector configs (the schedule of the CDB paper, section 4.2.2): 12 epochs,
+# SGD lr 0.01 momentum 0.9 weight decay 1e-4, steps at epochs 8 and 11, linear
+# warm-up, gradient clipping. The initialisation is the model config's
+# (ImageNet backbone); the paper fine-tunes a COCO-trained detector, see the
+# *_coco-init.py configs. Data in data/lvis_v0.5/ with the standard file names
 # (annotations/lvis_v0.5_{train,val}.json, train2017/, val2017/).
 _base_ = [
     'mmdet::_base_/datasets/lvis_v0.5_instance.py',

@@ -2,9 +2,12 @@
 # LVIS detector, freeze every parameter but the final classification layer
 # (fc_cls of the box head) and retrain that layer with CDB-W-CE for 12
 # epochs. The default start is the CE baseline trained without the held-out
-# images (faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py): the hook measures
-# difficulty on those images, so the detector must not have seen them. Start
-# from another detector with
+# images (faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py, ImageNet
+# initialised; the paper's detectors were fine-tuned from COCO): the hook
+# measures difficulty on those images, so the detector must not have seen
+# them. The detector is already trained, so the hook measures once before
+# the first epoch (measure_before_train) and epoch 1 already trains with
+# difficulty weights. Start from another detector with
 #   --cfg-options load_from=work_dirs/<its config>/epoch_12.pth
 _base_ = './faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py'
 
@@ -21,5 +24,6 @@ custom_hooks = [
         dataloader={{_base_.heldout_dataloader}},
         metric='bbox',
         interval=1,
-        tau='sigmoid')
+        tau='sigmoid',
+        measure_before_train=True)
 ]

@@ -1,10 +1,14 @@
 # Faster R-CNN R50-FPN 1x on LVIS v0.5 with CDB-W-CE and the sigmoid tau
-# (CDB paper, Table 5). Differs from the CE baseline by the loss, the
-# difficulty hook, and the training annotation file: the held-out split the
-# hook measures AP on is cut out of the LVIS training set beforehand with
+# (the method of the CDB paper's Table 5). Like the CE baseline it starts from
+# an ImageNet ResNet-50; the paper fine-tunes a COCO-trained detector, which
+# is faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb_coco-init.py. Differs from the CE
+# baseline by the loss, the difficulty hook, and the training annotation
+# file: the held-out split the hook measures AP on is cut out of the LVIS
+# training set beforehand with
 #   python tools/make_lvis_heldout.py data/lvis_v0.5/annotations/lvis_v0.5_train.json \
 #       --out-train data/lvis_v0.5/annotations/lvis_v0.5_train_cdb.json \
-#       --out-heldout data/lvis_v0.5/annotations/lvis_v0.5_heldout.json
+#       --out-heldout data/lvis_v0.5/annotations/lvis_v0.5_heldout.json \
+#       --images-per-category 10 --seed 0 --max-heldout-fraction 0.5
 _base_ = './faster-rcnn_r50_fpn_1x_lvis-v0.5_ce.py'
 
 model = dict(

@@ -1,6 +1,8 @@
 # Mask R-CNN R50-FPN 1x on LVIS v0.5 with plain cross-entropy: the CE
-# baseline of the CDB paper's instance segmentation experiments (Table 6).
-# Same schedule as the Faster R-CNN baseline; evaluates bbox and segm AP.
+# baseline for the CDB paper's instance segmentation experiments (Table 6),
+# with the schedule of the Faster R-CNN baseline; evaluates bbox and segm AP.
+# It starts from an ImageNet ResNet-50, not from the COCO-trained detector the
+# paper fine-tunes (mask-rcnn_r50_fpn_1x_lvis-v0.5_ce_coco-init.py does).
 _base_ = './faster-rcnn_r50_fpn_1x_lvis-v0.5_ce.py'
 # the mask branch of mmdet's mask-rcnn_r50_fpn.py
 model = dict(

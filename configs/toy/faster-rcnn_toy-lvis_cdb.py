@@ -3,7 +3,8 @@
 # the held-out split is cut from the toy training set with
 #   python tools/make_lvis_heldout.py data/toy_lvis/annotations/lvis_v0.5_train.json \
 #       --out-train data/toy_lvis/annotations/lvis_v0.5_train_cdb.json \
-#       --out-heldout data/toy_lvis/annotations/lvis_v0.5_heldout.json
+#       --out-heldout data/toy_lvis/annotations/lvis_v0.5_heldout.json \
+#       --images-per-category 10 --seed 0 --max-heldout-fraction 0.5
 _base_ = './faster-rcnn_toy-lvis_ce.py'
 
 model = dict(

@@ -63,7 +63,10 @@ val_dataloader = dict(
     dataset=dict(
         data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/lvis_v0.5_val.json')
+# mmdet's LVISMetric computed by the fast backend (same results; docs/detection.md)
+val_evaluator = dict(
+    type='FastLVISMetric',
+    ann_file=data_root + 'annotations/lvis_v0.5_val.json')
 test_evaluator = val_evaluator
 heldout_dataloader = dict(
     batch_size=4,

@@ -4,9 +4,11 @@ CDB (SPEC section 1; seed 001, section 3.1) measures per-category performance
 on a class-balanced split that is neither train nor test. LVIS ships no such
 split, so :func:`split_lvis_heldout` takes one out of the training images: up
 to ``images_per_category`` images per category, chosen greedily with the
-rarest categories first, while never taking away the last
-``min_train_images`` training images of any category. Both outputs are LVIS
-v0.5 dicts that the ``lvis`` API (and so mmdet's ``LVISMetric``) loads.
+rarest categories first, while never taking more than half of a category's
+images (``max_heldout_fraction``) nor its last ``min_train_images`` training
+images. Both outputs are LVIS dicts in the input's format (v0.5 or v1, see
+:mod:`lt_plugins.data.lvis_version`) that the ``lvis`` API (and so mmdet's
+``LVISMetric``) loads.
 
 Only ``json`` and ``numpy`` are used, so the split can be made without any
 detection framework installed.
@@ -20,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
+
+from lt_plugins.data.lvis_version import lvis_version
 
 
 def frequency_group(image_count: int) -> str:
@@ -92,6 +96,8 @@ class HeldoutSplitSummary:
         heldout_images (int): Images in the held-out split.
         train_annotations (int): Annotations in the training split.
         heldout_annotations (int): Annotations in the held-out split.
+        lvis_version (str): Format of the input and both outputs, ``'v0.5'``
+            or ``'v1'`` (:func:`lt_plugins.data.lvis_version.lvis_version`).
         groups (dict): ``{'r'|'c'|'f': FrequencyGroupSummary}``.
         heldout_per_category (dict): Category id -> held-out images.
         train_per_category (dict): Category id -> training images left.
@@ -106,6 +112,7 @@ class HeldoutSplitSummary:
     heldout_images: int
     train_annotations: int
     heldout_annotations: int
+    lvis_version: str = ''
     groups: Dict[str, FrequencyGroupSummary] = field(default_factory=dict)
     heldout_per_category: Dict[int, int] = field(default_factory=dict)
     train_per_category: Dict[int, int] = field(default_factory=dict)
@@ -120,6 +127,7 @@ class HeldoutSplitSummary:
                   f'{"per cat mean/min/max":>21} {"at cap":>6} '
                   f'{"none":>5} {"min train":>9} {"new group":>9}')
         lines = [
+            f'LVIS {self.lvis_version or "(version unknown)"}: '
             f'held-out cap {self.images_per_category} images per category, '
             f'seed {self.seed}, min train images {self.min_train_images}, '
             f'max held-out fraction {self.max_heldout_fraction:g}, '
@@ -155,7 +163,7 @@ def _check_int(name: str, value, minimum: int) -> int:
 
 
 def check_lvis_annotations(ann: dict) -> None:
-    """Raise if ``ann`` is not an LVIS v0.5 annotation dict.
+    """Raise if ``ann`` is not an LVIS (v0.5 or v1) annotation dict.
 
     Checks what the split and the LVIS evaluator rely on: the ``images``,
     ``annotations`` and ``categories`` lists, unique image and category ids,
@@ -330,7 +338,7 @@ def split_lvis_heldout(
     seed: int = 0,
     min_train_images: int = 1,
     recompute_frequency: bool = True,
-    max_heldout_fraction: float = 1.0,
+    max_heldout_fraction: float = 0.5,
 ) -> Tuple[dict, dict, HeldoutSplitSummary]:
     """Split LVIS training annotations into a training and a held-out part.
 
@@ -349,8 +357,11 @@ def split_lvis_heldout(
        training images, ``n`` being its image count in ``ann``.
 
     An image counts for every category it contains, so frequent categories
-    usually end above the cap; a category with fewer than
-    ``min_train_images + 1`` images gets no held-out image.
+    usually end above the cap. With the defaults a category with ``n``
+    images gives at most ``floor(n / 2)`` of them and keeps at least
+    ``ceil(n / 2)``: a 1-image category gives none (it is never measured
+    and takes the mean difficulty, SPEC section 1), a 2- or 3-image one at
+    most 1, a 10-image one at most 5.
 
     Both returned dicts hold the input's image records unchanged (so each
     image keeps its ``neg_category_ids`` and ``not_exhaustive_category_ids``)
@@ -360,7 +371,7 @@ def split_lvis_heldout(
     held-out file is evaluated, as the official groups do for LVIS val).
 
     Args:
-        ann (dict): Parsed LVIS v0.5 training annotation json.
+        ann (dict): Parsed LVIS v0.5 or v1 training annotation json.
         images_per_category (int): Cap of held-out images per category
             (>= 1). Defaults to 10.
         seed (int): Seed of the tie-breaking order (0 <= seed < 2**32).
@@ -376,8 +387,10 @@ def split_lvis_heldout(
             evaluator reads (LVIS val, or the held-out file) and are not
             affected by this choice.
         max_heldout_fraction (float): Largest fraction of a category's images
-            that may be held out, in (0, 1]. Defaults to 1.0 (no limit beyond
-            ``min_train_images``).
+            that may be held out, in (0, 1]. Defaults to 0.5, so the rare
+            LVIS categories (1-10 images) keep at least half of their images
+            for training; 1.0 leaves only ``min_train_images`` as a limit
+            (a 10-image category could keep a single training image).
 
     Returns:
         tuple: ``(train_ann, heldout_ann, summary)``: two LVIS dicts and a
@@ -404,6 +417,8 @@ def split_lvis_heldout(
         raise ValueError(
             f'max_heldout_fraction must be in (0, 1], got {frac!r}')
     check_lvis_annotations(ann)
+    # v0.5 and v1 differ only in the image records, which are copied whole
+    version = lvis_version(ann)
 
     images, categories = ann['images'], ann['categories']
     img_pos = {img['id']: i for i, img in enumerate(images)}
@@ -484,6 +499,7 @@ def split_lvis_heldout(
         heldout_images=len(heldout_ann['images']),
         train_annotations=len(train_ann['annotations']),
         heldout_annotations=len(heldout_ann['annotations']),
+        lvis_version=version,
         groups=groups,
         heldout_per_category={
             c['id']: int(n_held[k])

@@ -6,6 +6,8 @@ everything else (SPEC section 1: schedule, weights, unmeasured classes,
 checkpointing, logging, history) lives here.
 """
 import json
+import math
+import numbers
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -20,13 +22,44 @@ from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
 CHECKPOINT_KEY = 'cdb_difficulty'
 
 
+def _check_real(name: str, value, low: float, high: float = math.inf,
+                low_open: bool = False) -> float:
+    """``value`` as a float, refused unless a finite real number in range.
+
+    Args:
+        name (str): Argument name, for the message.
+        value: The given value.
+        low (float): Smallest allowed value (excluded if ``low_open``).
+        high (float): Largest allowed value (included). Defaults to inf.
+        low_open (bool): Exclude ``low``. Defaults to False.
+
+    Returns:
+        float: ``float(value)``.
+
+    Raises:
+        TypeError: If ``value`` is not a real number (bools are refused).
+        ValueError: If it is NaN, infinite or out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f'{name} must be a real number, got {value!r}')
+    v = float(value)
+    too_low = v <= low if low_open else v < low
+    if not math.isfinite(v) or too_low or v > high:
+        interval = ('(' if low_open else '[') + f'{low:g}, {high:g}' + \
+            (')' if math.isinf(high) else ']')
+        raise ValueError(f'{name} must be a finite number in {interval}, '
+                         f'got {value!r}')
+    return v
+
+
 class DifficultyHookBase(Hook):
     """Measure class difficulty every ``interval`` epochs and set weights.
 
     After epoch k (``k % interval == 0``) the subclass measures per-class
     performance ``A_c`` on the held-out split; the weights computed from it
     are used from epoch k + 1 on. Before the first measurement every weight
-    is 1 (SPEC section 1, schedule).
+    is 1 (SPEC section 1, schedule), unless ``measure_before_train`` asks
+    for a measurement before the first epoch (see below).
 
     Under DDP every rank takes part in the measurement and computes the
     weights from the same numbers (so a bad value raises on every rank alike
@@ -37,22 +70,40 @@ class DifficultyHookBase(Hook):
     the full history) is written into every checkpoint and restored on
     ``--resume``. A checkpoint given as ``load_from`` (fine-tuning, a
     decoupled second stage) is a new run: its CDB state is not restored and
-    the weights start at 1, also in a loss whose ``class_weight`` buffer came
-    with the loaded model. The history is also written as JSON to
+    the weights start at 1 (or at a fresh measurement with
+    ``measure_before_train``), also in a loss whose ``class_weight`` buffer
+    came with the loaded model. The history is also written as JSON to
     ``<work_dir>/<history_file>``.
 
     Args:
         interval (int): Measure after every ``interval`` epochs. Defaults
             to 1 (the paper's ``t``).
-        tau (str | float): A fixed tau >= 0, or a dynamic mode from
-            :data:`lt_plugins.core.difficulty.TAU_MODES`. Defaults to
+        tau (str | float): A fixed, finite tau >= 0, or a dynamic mode
+            from :data:`lt_plugins.core.difficulty.TAU_MODES`. Defaults to
             'sigmoid' (paper eq. 10).
-        t_max (float): ``T_M``. Defaults to 5.
-        eps (float): Bias smoothing ``eps``. Defaults to 0.01.
-        d_min (float): Lower clamp of the difficulty. Defaults to 1e-3.
-        power (float): Exponent of the 'poly' tau mode. Defaults to 2.
+        t_max (float): ``T_M``, finite and >= 0 (a negative one would invert
+            the weights). Defaults to 5.
+        eps (float): Bias smoothing ``eps``, finite and > 0 (``B_M = 1/eps
+            - 1``). Defaults to 0.01.
+        d_min (float): Lower clamp of the difficulty, in (0, 1] (0 would give
+            a perfect class weight 0). Defaults to 1e-3.
+        power (float): Exponent of the 'poly' tau mode, finite and > 0.
+            Defaults to 2.
         normalize (bool): Normalise the weights to mean 1. Defaults to True.
         history_file (str): File name of the JSON history in the work dir.
+        measure_before_train (bool): Measure once in ``before_train``, so the
+            first epoch already trains with difficulty weights; recorded as
+            the measurement after ``runner.epoch`` finished epochs (0 for a
+            new run). Meant for a decoupled second stage that starts from a
+            trained model (the ``-cls`` variant); a model trained from
+            scratch measures AP 0 everywhere and gets weight 1 anyway. It is
+            skipped when ``--resume`` restored measured weights. Defaults to
+            False (the paper's schedule: weight 1 before the first
+            measurement).
+
+    Raises:
+        TypeError, ValueError: For an argument outside its range, naming it
+            and its value, before any training starts.
     """
 
     priority = 'NORMAL'  # before CheckpointHook (VERY_LOW): a checkpoint
@@ -67,24 +118,32 @@ class DifficultyHookBase(Hook):
                  d_min: float = 1e-3,
                  power: float = 2.0,
                  normalize: bool = True,
-                 history_file: str = 'cdb_history.json'):
-        if not isinstance(interval, int) or interval < 1:
+                 history_file: str = 'cdb_history.json',
+                 measure_before_train: bool = False):
+        if isinstance(interval, bool) or not isinstance(interval, int) or \
+                interval < 1:
             raise ValueError(f'interval must be a positive int, got '
                              f'{interval!r}')
         if isinstance(tau, str):
             if tau not in TAU_MODES:
                 raise ValueError(f'unknown tau {tau!r}; use a float or one of '
                                  f'{TAU_MODES}')
-        elif not float(tau) >= 0:
-            raise ValueError(f'a fixed tau must be >= 0, got {tau!r}')
+        else:
+            tau = _check_real('a fixed tau', tau, 0.0)
+        # checked here, not at the first measurement: a bad value would
+        # otherwise surface (or silently skew the weights) an epoch later
+        self.t_max = _check_real('t_max', t_max, 0.0)
+        self.eps = _check_real('eps', eps, 0.0, low_open=True)
+        self.d_min = _check_real('d_min', d_min, 0.0, 1.0, low_open=True)
+        self.power = _check_real('power', power, 0.0, low_open=True)
+        if not isinstance(measure_before_train, bool):
+            raise TypeError('measure_before_train must be a bool, got '
+                            f'{measure_before_train!r}')
         self.interval = interval
         self.tau = tau
-        self.t_max = t_max
-        self.eps = eps
-        self.d_min = d_min
-        self.power = power
         self.normalize = normalize
         self.history_file = history_file
+        self.measure_before_train = measure_before_train
         self.difficulty: Optional[np.ndarray] = None
         # classes whose difficulty comes from a measurement (the others hold
         # the mean of the measured ones, re-filled at every measurement)
@@ -114,6 +173,11 @@ class DifficultyHookBase(Hook):
     def before_train(self, runner) -> None:
         if self.weights is not None:  # restored by --resume
             self.apply_weights(runner, self.weights)
+        elif self.measure_before_train:
+            # a decoupled stage starts from a trained model: its difficulty
+            # is already meaningful, so the first epoch need not train with
+            # plain weights
+            self.update(runner, runner.epoch)
         else:  # SPEC: all weights are 1 before the first measurement
             self.apply_weights(runner,
                                np.ones(len(self.class_names(runner))))
@@ -180,7 +244,9 @@ class DifficultyHookBase(Hook):
                 runner.logger.info(
                     'load_from: the CDB difficulty state of the loaded '
                     'checkpoint is not restored (only --resume does that); '
-                    'weights start at 1')
+                    + ('they are measured before the first epoch'
+                       if self.measure_before_train else
+                       'weights start at 1'))
             return
         state = checkpoint.get(CHECKPOINT_KEY)
         if state is None:

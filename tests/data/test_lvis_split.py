@@ -1,10 +1,15 @@
 """Tests of the LVIS held-out split (lt_plugins/data/lvis_split.py) and its
 command line tool (tools/make_lvis_heldout.py)."""
 import copy
+import glob
+import importlib.util
+import inspect
 import json
+import math
 import os
 import os.path as osp
 import re
+import shlex
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -160,30 +165,38 @@ def test_heldout_json_evaluates_with_lvis_eval_using_input_groups(toy,
 
 
 # ---------------------------------------------------------------- selection
-@pytest.mark.parametrize('cap,min_train,seed', [(10, 1, 0), (10, 1, 1),
-                                                (5, 3, 2), (30, 2, 0)])
+@pytest.mark.parametrize('cap,min_train,seed,frac', [(10, 1, 0, 0.5),
+                                                     (10, 1, 1, 0.5),
+                                                     (5, 3, 2, 0.5),
+                                                     (30, 2, 0, 0.5),
+                                                     (10, 1, 0, 1.0),
+                                                     (5, 3, 2, 1.0)])
 def test_cap_and_training_floor_respected_and_cap_reached_where_possible(
-        toy, cap, min_train, seed):
+        toy, cap, min_train, seed, frac):
     _, ann = toy
     train, heldout, summary = split_lvis_heldout(
-        ann, images_per_category=cap, seed=seed, min_train_images=min_train)
+        ann, images_per_category=cap, seed=seed, min_train_images=min_train,
+        max_heldout_fraction=frac)
     orig = per_category_images(ann)
     tr = per_category_images(train)
     ho = per_category_images(heldout)
     img_cats = defaultdict(set)
     for a in train['annotations']:
         img_cats[a['image_id']].add(a['category_id'])
+    # the fewest training images each category must keep
+    floor = {c: max(min_train, len(v) - math.floor(frac * len(v)))
+             for c, v in orig.items()}
     for c in orig:
         n_tr, n_ho = len(tr[c]), len(ho[c])
         assert n_tr + n_ho == len(orig[c])
-        assert n_tr >= min(min_train, len(orig[c])), c
+        assert n_tr >= min(floor[c], len(orig[c])), c
         assert summary.heldout_per_category[c] == n_ho
         assert summary.train_per_category[c] == n_tr
         if n_ho < cap:
             # greedy: below the cap only when no remaining training image of
             # c could go without taking a category below its floor
             for img in tr[c]:
-                assert any(len(tr[j]) <= min_train for j in img_cats[img]), (
+                assert any(len(tr[j]) <= floor[j] for j in img_cats[img]), (
                     c, img)
 
 
@@ -238,8 +251,43 @@ def test_max_heldout_fraction_limits_each_category():
     _, _, s = split_lvis_heldout(ann, images_per_category=10,
                                  max_heldout_fraction=0.5)
     assert s.heldout_per_category == {1: 2, 2: 2}
-    _, _, s = split_lvis_heldout(ann, images_per_category=10)
+    _, _, s = split_lvis_heldout(ann, images_per_category=10,
+                                 max_heldout_fraction=1.0)
     assert s.heldout_per_category == {1: 4, 2: 3}
+
+
+def _one_category_per_size(sizes):
+    """Category n has n images of its own (no co-occurrence)."""
+    image_cats, next_id = {}, 1
+    for n in sizes:
+        for _ in range(n):
+            image_cats[next_id] = [n]
+            next_id += 1
+    return make_lvis(image_cats)
+
+
+def test_default_holds_out_at_most_half_of_every_rare_category(tmp_path):
+    """LVIS's rare group (1-10 images): by default a category with n images
+    gives floor(n / 2) and keeps ceil(n / 2); n = 1 gives none."""
+    sizes = range(1, 13)
+    ann = _one_category_per_size(sizes)
+    _, _, s = split_lvis_heldout(ann)
+    expect_held = {n: min(10, n // 2) for n in sizes}
+    assert s.heldout_per_category == expect_held
+    assert s.train_per_category == {n: n - expect_held[n] for n in sizes}
+    assert s.heldout_per_category[1] == 0 and s.heldout_per_category[2] == 1
+    assert s.max_heldout_fraction == 0.5
+    # the command line tool has the same default
+    path = tmp_path / 'in.json'
+    path.write_text(json.dumps(ann))
+    proc = _run_tool(path, '--out-train', tmp_path / 'tr.json',
+                     '--out-heldout', tmp_path / 'ho.json', '--summary-json',
+                     tmp_path / 'summary.json')
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / 'summary.json').read_text())
+    assert summary['max_heldout_fraction'] == 0.5
+    assert {int(k): v for k, v in summary['heldout_per_category'].items()
+            } == expect_held
 
 
 def test_same_seed_same_split_other_seed_other_split(toy, tmp_path):
@@ -402,3 +450,132 @@ def test_cli_errors_name_the_bad_input(tmp_path):
         assert re.search(match, proc.stderr), (match, proc.stderr)
     assert not (tmp_path / 'a.json').exists()
     assert not (tmp_path / 'b.json').exists()
+
+
+# ------------------------------------------------- documented commands
+def _tool_module():
+    spec = importlib.util.spec_from_file_location('make_lvis_heldout', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_COMMAND_START = re.compile(
+    r'^\s*(?:#\s*)?(?:\$PY|python)\s+tools/make_lvis_heldout\.py\b')
+
+
+def documented_split_commands():
+    """Every shell command of tools/make_lvis_heldout.py written in the
+    repository's README, docs, configs, tools and package (comments and
+    docstrings included), as ``(file, argv)`` with ``argv`` the arguments
+    after the script."""
+    files = [osp.join(REPO, 'README.md')]
+    for pattern in ('docs/**/*.md', 'configs/**/*.py', 'tools/*.py',
+                    'lt_plugins/**/*.py'):
+        files += glob.glob(osp.join(REPO, pattern), recursive=True)
+    commands = []
+    for path in sorted(files):
+        lines = open(path).read().splitlines()
+        for i, line in enumerate(lines):
+            if not _COMMAND_START.match(line):
+                continue
+            parts = []
+            while True:
+                text = re.sub(r'^\s*#', '', lines[i]).strip()
+                more = text.endswith('\\')
+                parts.append(text.rstrip('\\').strip())
+                if not more:
+                    break
+                i += 1
+            argv = shlex.split(' '.join(parts))[2:]
+            commands.append((osp.relpath(path, REPO), argv))
+    return commands
+
+
+def _options_only(argv):
+    """The arguments without the input and output paths."""
+    out, skip = [], False
+    for k, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg in ('--out-train', '--out-heldout'):
+            skip = True
+        elif k > 0:
+            out.append(arg)
+    return out
+
+
+def test_every_documented_split_command_is_the_same_and_the_default():
+    commands = documented_split_commands()
+    where = sorted({f for f, _ in commands})
+    # README, the two docs, the CDB config headers, the tool's docstring
+    for expected in ('README.md', 'docs/lvis_heldout_split.md',
+                     'docs/detection.md',
+                     'configs/lvis/faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py',
+                     'configs/toy/faster-rcnn_toy-lvis_cdb.py',
+                     'tools/make_lvis_heldout.py'):
+        assert expected in where, where
+    parser = _tool_module().build_parser()
+    canonical = ['--images-per-category', '10', '--seed', '0',
+                 '--max-heldout-fraction', '0.5']
+    for path, argv in commands:
+        assert _options_only(argv) == canonical, (path, argv)
+        args = parser.parse_args(argv)
+        # <name>_train.json -> <name>_train_cdb.json and <name>_heldout.json
+        # next to it, the names the configs read
+        stem = osp.basename(args.annotations)[:-len('_train.json')]
+        assert osp.basename(args.annotations) == f'{stem}_train.json'
+        assert osp.basename(args.out_train) == f'{stem}_train_cdb.json'
+        assert osp.basename(args.out_heldout) == f'{stem}_heldout.json'
+        assert osp.dirname(args.out_train) == osp.dirname(args.annotations)
+        assert osp.dirname(args.out_heldout) == osp.dirname(args.annotations)
+    # tools/demo.py passes the same options
+    spec = importlib.util.spec_from_file_location(
+        'demo', osp.join(REPO, 'tools', 'demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    assert list(demo.HELDOUT_OPTIONS) == canonical
+    # and the documented options are the defaults of the tool and of the
+    # function, so a command without them cuts the same split
+    defaults = parser.parse_args(['in.json', '--out-train', 'a.json',
+                                  '--out-heldout', 'b.json'])
+    documented = parser.parse_args(['in.json', '--out-train', 'a.json',
+                                    '--out-heldout', 'b.json', *canonical])
+    assert vars(defaults) == vars(documented)
+    signature = inspect.signature(split_lvis_heldout).parameters
+    assert {k: signature[k].default for k in (
+        'images_per_category', 'seed', 'min_train_images',
+        'max_heldout_fraction')} == dict(
+            images_per_category=10, seed=0, min_train_images=1,
+            max_heldout_fraction=0.5)
+
+
+def _dataset_ann_file(dataset_cfg):
+    while 'ann_file' not in dataset_cfg:  # ClassBalancedDataset & co
+        dataset_cfg = dataset_cfg['dataset']
+    return dataset_cfg['ann_file']
+
+
+def test_help_example_writes_the_files_the_cdb_configs_read():
+    from mmengine.config import Config
+    proc = _run_tool('--help')
+    assert proc.returncode == 0, proc.stderr
+    example = proc.stdout[proc.stdout.index('Example'):]
+    (line, ) = [ln for ln in example.splitlines() if 'make_lvis_heldout' in ln]
+    start = example.index(line)
+    argv = shlex.split(example[start:].replace('\\\n', ' '))[2:]
+    args = _tool_module().build_parser().parse_args(argv)
+    names = {osp.basename(args.out_train), osp.basename(args.out_heldout)}
+    assert names == {'lvis_v0.5_train_cdb.json', 'lvis_v0.5_heldout.json'}
+    configs = sorted(
+        glob.glob(osp.join(REPO, 'configs', 'lvis', '*lvis-v0.5_cdb*.py')) +
+        glob.glob(osp.join(REPO, 'configs', 'toy', '*_cdb.py')))
+    assert len(configs) >= 6
+    for path in configs:
+        cfg = Config.fromfile(path)
+        (hook, ) = [h for h in cfg.custom_hooks
+                    if h.type == 'CDBDifficultyHook']
+        train = _dataset_ann_file(cfg.train_dataloader.dataset)
+        heldout = _dataset_ann_file(hook.dataloader.dataset)
+        assert osp.basename(train) == osp.basename(args.out_train), path
+        assert osp.basename(heldout) == osp.basename(args.out_heldout), path

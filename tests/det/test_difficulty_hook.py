@@ -221,3 +221,57 @@ def test_two_process_ddp_run_ends_with_identical_weights_on_every_rank(
         np.testing.assert_array_equal(np.float32(rank[-1]['weights'][0]),
                                       np.float32(hist[0]['weights']))
     assert ranks[0][-1]['weights'] == ranks[1][-1]['weights']
+
+
+PROBE_BEFORE = PROBE.replace("tau='sigmoid'),",
+                             "tau='sigmoid', measure_before_train=True),")
+
+
+def test_measure_before_train_weights_the_first_epoch_and_resume_keeps_it(
+        first_run, cdb_data, tmp_path):
+    """The decoupled stage's option: a run that starts from a trained
+    detector measures once before epoch 1 (history epoch 0), so epoch 1
+    already trains with difficulty weights; a resume does not measure
+    again."""
+    assert PROBE_BEFORE != PROBE
+    ckpt = osp.join(first_run['work'], 'epoch_1.pth')
+    trained = json.load(open(osp.join(first_run['work'],
+                                      'cdb_history.json')))['history'][0]
+    cfg = write_config(str(tmp_path / 'cfg.py'),
+                       'toy/faster-rcnn_toy-lvis_cdb.py', cdb_data, epochs=1,
+                       val_interval=10,
+                       extra=PROBE_BEFORE + f'load_from = {ckpt!r}\n')
+    work = str(tmp_path / 'work')
+    proc = train(cfg, work)
+    assert 'CDB after epoch 0: tau=' in proc.stdout + proc.stderr
+    hist = json.load(open(osp.join(work, 'cdb_history.json')))['history']
+    assert [r['epoch'] for r in hist] == [0, 1]
+    # the loaded detector is the one the first run measured after its
+    # epoch 1, on the same held-out split: the same AP, the same weights
+    assert hist[0]['performance'] == pytest.approx(trained['performance'])
+    np.testing.assert_allclose(hist[0]['weights'], trained['weights'],
+                               rtol=1e-6)
+    assert not np.allclose(hist[0]['weights'], 1.0)
+    # epoch 1 trained with them, not with ones
+    probe = json.load(open(osp.join(work, 'weights_rank0.json')))
+    assert probe[0]['when'] == 'before_epoch' and probe[0]['epoch'] == 0
+    np.testing.assert_allclose(probe[0]['weights'][0], hist[0]['weights'],
+                               rtol=1e-6)
+
+    # resume for a second epoch: the state comes from epoch_1.pth, nothing
+    # is measured before training
+    cfg2 = write_config(str(tmp_path / 'cfg2.py'),
+                        'toy/faster-rcnn_toy-lvis_cdb.py', cdb_data,
+                        epochs=2, val_interval=10,
+                        extra=PROBE_BEFORE + f'load_from = {ckpt!r}\n')
+    proc = train(cfg2, work, ['--resume'])
+    log = proc.stdout + proc.stderr
+    assert 'resumed epoch: 1' in log
+    assert 'CDB after epoch 0' not in log and 'CDB after epoch 1' not in log
+    hist2 = json.load(open(osp.join(work, 'cdb_history.json')))['history']
+    assert [r['epoch'] for r in hist2] == [0, 1, 2]
+    assert hist2[:2] == hist
+    probe = json.load(open(osp.join(work, 'weights_rank0.json')))
+    assert probe[0]['when'] == 'before_epoch' and probe[0]['epoch'] == 1
+    np.testing.assert_array_equal(np.float32(probe[0]['weights'][0]),
+                                  np.float32(hist[1]['weights']))

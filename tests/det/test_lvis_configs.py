@@ -4,6 +4,7 @@ A user with the real data runs them unchanged; here only what cannot exist on
 this machine is overridden: the data root (toy data, 20 classes instead of
 1230), the ImageNet/COCO checkpoints (not downloadable) and the image size.
 """
+import copy
 import json
 import os.path as osp
 import shutil
@@ -11,7 +12,9 @@ import uuid
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import lt_plugins.det  # noqa: F401
@@ -48,12 +51,17 @@ def data(toy_lvis, tmp_path_factory):
     return root + '/'
 
 
-def _to_toy(node, data_root):
-    """Point every part of a config at the toy data, recursively."""
+def _to_toy(node, data_root, num_classes=len(TOY_CLASSES)):
+    """Point every part of a config at the toy data, recursively.
+
+    ``num_classes=None`` keeps the config's class count (the toy labels are
+    valid labels of the 1230-class LVIS heads).
+    """
     if isinstance(node, dict):
         for key, value in list(node.items()):
             if key == 'num_classes':
-                node[key] = len(TOY_CLASSES)
+                if num_classes is not None:
+                    node[key] = num_classes
             elif key == 'data_root':
                 node[key] = data_root
             elif key == 'scale' and isinstance(value, tuple):
@@ -65,10 +73,10 @@ def _to_toy(node, data_root):
                 node['metainfo'] = dict(classes=TOY_CLASSES)
                 node['indices'] = 4
             else:
-                _to_toy(value, data_root)
+                _to_toy(value, data_root, num_classes)
     elif isinstance(node, list):
         for item in node:
-            _to_toy(item, data_root)
+            _to_toy(item, data_root, num_classes)
 
 
 @pytest.mark.parametrize('name', LVIS_CONFIGS)
@@ -86,6 +94,9 @@ def test_lvis_config_trains_one_epoch_on_toy_data(name, data, tmp_path):
         hook = [h for h in cfg.custom_hooks
                 if h.type == 'CDBDifficultyHook'][0]
         assert hook.tau == 'sigmoid' and hook.interval == 1
+        # the decoupled stage starts from a trained detector and measures
+        # before its first epoch; the others follow the paper's schedule
+        assert hook.get('measure_before_train', False) == ('cdb-cls' in name)
     _to_toy(cfg._cfg_dict, data)
     cfg.val_evaluator.ann_file = data + 'annotations/lvis_v0.5_val.json'
     cfg.test_evaluator = cfg.val_evaluator
@@ -112,11 +123,162 @@ def test_lvis_config_trains_one_epoch_on_toy_data(name, data, tmp_path):
     assert runner.iter == 2 and runner.epoch == 1
     if '_cdb' in name:
         with open(osp.join(runner.work_dir, 'cdb_history.json')) as f:
-            (record, ) = json.load(f)['history']
-        assert record['epoch'] == 1
+            history = json.load(f)['history']
+        assert [r['epoch'] for r in history] == (
+            [0, 1] if 'cdb-cls' in name else [1])
+        record = history[-1]
         losses = cdb_losses(runner.model)
         # Cascade R-CNN: one CDB loss per stage, all get the weights
         assert len(losses) == (3 if name.startswith('cascade') else 1)
         for loss in losses:
             np.testing.assert_allclose(loss.foreground_weights.numpy(),
                                        record['weights'], rtol=1e-6)
+
+
+# ------------------------------------------------ the paper's COCO start
+# mmdet's model-zoo COCO checkpoints of the same detectors (the Weights
+# of faster-rcnn_r50_fpn_1x_coco / mask-rcnn_r50_fpn_1x_coco in mmdet 3.3's
+# configs/{faster,mask}_rcnn/metafile.yml)
+COCO_FASTER = ('https://download.openmmlab.com/mmdetection/v2.0/faster_rcnn/'
+               'faster_rcnn_r50_fpn_1x_coco/'
+               'faster_rcnn_r50_fpn_1x_coco_20200130-047c8118.pth')
+COCO_MASK = ('https://download.openmmlab.com/mmdetection/v2.0/mask_rcnn/'
+             'mask_rcnn_r50_fpn_1x_coco/'
+             'mask_rcnn_r50_fpn_1x_coco_20200205-d4b0c5d6.pth')
+COCO_INIT = {
+    'faster-rcnn_r50_fpn_1x_lvis-v0.5_ce_coco-init.py': (
+        'faster-rcnn_r50_fpn_1x_lvis-v0.5_ce.py', COCO_FASTER),
+    'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb_coco-init.py': (
+        'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py', COCO_FASTER),
+    'mask-rcnn_r50_fpn_1x_lvis-v0.5_ce_coco-init.py': (
+        'mask-rcnn_r50_fpn_1x_lvis-v0.5_ce.py', COCO_MASK),
+    'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb_coco-init.py': (
+        'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py', COCO_MASK),
+}
+
+
+@pytest.mark.parametrize('name', sorted(COCO_INIT))
+def test_coco_init_config_is_its_base_plus_the_coco_checkpoint(name):
+    base_name, url = COCO_INIT[name]
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'lvis', name))
+    base = Config.fromfile(osp.join(REPO, 'configs', 'lvis', base_name))
+    assert cfg.load_from == url
+    assert cfg.model.backbone.init_cfg is None
+    assert base.model.backbone.init_cfg.type == 'Pretrained'
+    # nothing else differs from the ImageNet-initialised config
+    variant, reference = cfg.to_dict(), base.to_dict()
+    for d in (variant, reference):
+        d.pop('load_from', None)
+        d['model']['backbone'].pop('init_cfg')
+    assert variant == reference
+
+
+class _SnapshotHook(Hook):
+    """Copies the model's state when training starts (after load_from)."""
+
+    def before_train(self, runner):
+        model = runner.model.module if hasattr(runner.model, 'module') \
+            else runner.model
+        self.state = {k: v.detach().clone()
+                      for k, v in model.state_dict().items()}
+
+
+def _coco_checkpoint(cfg, path):
+    """An 80-class (COCO-sized) detector of the config's architecture, its
+    weights moved away from any fresh initialisation, saved like a
+    model-zoo checkpoint."""
+    from mmdet.registry import MODELS
+    coco = copy.deepcopy(cfg.model)
+    _to_toy(coco, '', num_classes=80)
+    coco.backbone.init_cfg = None
+    for head in ('bbox_head', 'mask_head'):
+        if head in coco.roi_head:
+            coco.roi_head[head].pop('loss_cls', None)  # plain CE for COCO
+    model = MODELS.build(coco)
+    model.init_weights()
+    state = {k: (v + 0.25 if v.is_floating_point() else v)
+             for k, v in model.state_dict().items()}
+    torch.save(dict(state_dict=state, meta=dict()), path)
+    return state
+
+
+# the layers whose size is the number of classes: not loadable from COCO
+CLASS_SPECIFIC = ('roi_head.bbox_head.fc_cls.', 'roi_head.bbox_head.fc_reg.',
+                  'roi_head.mask_head.conv_logits.',
+                  'roi_head.bbox_head.loss_cls.')
+
+
+# (the two cover both checkpoints, the 1230-class and the toy-sized head,
+# the mask head and the CDB loss; the other two configs differ from these
+# only as the test above checks)
+@pytest.mark.parametrize('name', [
+    'faster-rcnn_r50_fpn_1x_lvis-v0.5_ce_coco-init.py',
+    'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb_coco-init.py',
+])
+def test_coco_checkpoint_loads_all_but_the_class_specific_layers(
+        name, data, tmp_path):
+    """load_from an 80-class COCO detector: every shared weight comes from
+    the checkpoint, the class-specific layers keep their 1230-class shapes
+    and a fresh initialisation, and training runs."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'lvis', name))
+    cdb = '_cdb' in name
+    # the CE heads keep their 1230 LVIS classes (the 20 toy labels are
+    # valid labels of them); the CDB hook needs the toy's 20
+    n_cls = len(TOY_CLASSES) if cdb else 1230
+    _to_toy(cfg._cfg_dict, data, num_classes=len(TOY_CLASSES) if cdb
+            else None)
+    ckpt = str(tmp_path / 'coco.pth')
+    coco = _coco_checkpoint(cfg, ckpt)
+    assert coco['roi_head.bbox_head.fc_cls.weight'].shape[0] == 81
+    cfg.load_from = ckpt
+    cfg.val_evaluator.ann_file = data + 'annotations/lvis_v0.5_val.json'
+    cfg.test_evaluator = cfg.val_evaluator
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    for hook in cfg.get('custom_hooks', []):
+        if hook.type == 'CDBDifficultyHook':
+            hook.dataloader.num_workers = 0
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1,
+                         val_interval=100)
+    cfg.param_scheduler = []
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.experiment_name = uuid.uuid4().hex
+    cfg.visualizer.name = cfg.experiment_name
+    runner = Runner.from_cfg(cfg)
+    snap = _SnapshotHook()
+    runner.register_hook(snap, priority='LOWEST')
+    runner.train()
+    assert runner.iter == 2 and runner.epoch == 1  # training ran
+
+    state = snap.state
+    shared = [k for k in coco if not k.startswith(CLASS_SPECIFIC)]
+    assert any(k.startswith('backbone.') for k in shared)
+    assert any(k.startswith('neck.') for k in shared)
+    assert any(k.startswith('rpn_head.') for k in shared)
+    assert 'roi_head.bbox_head.shared_fcs.0.weight' in shared
+    for k in shared:
+        assert torch.equal(state[k], coco[k]), k
+    # the class-specific layers: LVIS-sized, freshly initialised (mmdet's
+    # Shared2FCBBoxHead init: normal std 0.01 / 0.001, bias 0)
+    fc_cls = state['roi_head.bbox_head.fc_cls.weight']
+    assert fc_cls.shape == (n_cls + 1, 1024)
+    assert state['roi_head.bbox_head.fc_reg.weight'].shape == (4 * n_cls,
+                                                              1024)
+    assert float(fc_cls.std()) == pytest.approx(0.01, rel=0.1)
+    assert float(state['roi_head.bbox_head.fc_reg.weight'].std()) == \
+        pytest.approx(0.001, rel=0.1)
+    for k in ('fc_cls.bias', 'fc_reg.bias'):
+        assert not state[f'roi_head.bbox_head.{k}'].any(), k
+    if name.startswith('mask'):
+        logits = state['roi_head.mask_head.conv_logits.weight']
+        assert logits.shape[0] == n_cls
+        assert not state['roi_head.mask_head.conv_logits.bias'].any()
+        assert abs(float(logits.mean())) < 0.05  # not the +0.25 of COCO
+        assert 'roi_head.mask_head.convs.0.conv.weight' in shared
+    if cdb:  # the hook, not the checkpoint, set the loss weights
+        assert 'roi_head.bbox_head.loss_cls.class_weight' not in coco
+        np.testing.assert_array_equal(
+            state['roi_head.bbox_head.loss_cls.class_weight'].numpy(),
+            np.ones(n_cls + 1))
