@@ -24,3 +24,22 @@ def toy_lvis(tmp_path_factory):
                                                                       10),
                               seed=0, count_scale=0.15)
     return dict(root=root, **paths)
+
+
+@pytest.fixture(scope='session')
+def toy_lvis_v1(tmp_path_factory):
+    """The ``toy_lvis`` data set written in the LVIS v1 format.
+
+    Same images, annotations and categories as ``toy_lvis``; image records
+    carry ``coco_url`` instead of ``file_name``, the files lie where mmdet's
+    ``LVISV1Dataset`` looks for them (every fourth validation image in
+    ``train2017/``), and the annotation files are
+    ``annotations/lvis_v1_{train,val}.json``.
+    """
+    from lt_plugins.data.toy_lvis import generate_toy_lvis
+    root = str(tmp_path_factory.mktemp('toy_lvis_v1'))
+    paths = generate_toy_lvis(root, num_train_images=80, num_val_images=40,
+                              image_size=64, val_images_per_category=(4, 6,
+                                                                      10),
+                              seed=0, count_scale=0.15, version='v1')
+    return dict(root=root, **paths)

@@ -1,10 +1,16 @@
-"""A deterministic toy long-tailed data set in genuine LVIS v0.5 format.
+"""A deterministic toy long-tailed data set in genuine LVIS format.
 
 Images are small JPEGs of coloured polygons on a noisy background; the
-annotation json follows LVIS v0.5 (``images`` with ``neg_category_ids`` and
-``not_exhaustive_category_ids``; ``annotations`` with boxes and polygon masks;
-``categories`` with ``synset``, ``frequency``, ``image_count`` and
-``instance_count``).
+annotation json follows LVIS v0.5 or, on request, LVIS v1 (``images`` with
+``neg_category_ids`` and ``not_exhaustive_category_ids``; ``annotations``
+with boxes and polygon masks; ``categories`` with ``synset``, ``synonyms``,
+``def``, ``frequency``, ``image_count`` and ``instance_count``). The two
+versions hold the same images and annotations; they differ as the real
+releases do (see :mod:`lt_plugins.data.lvis_version`): a v0.5 image record
+names its file by ``file_name``, a v1 record only by ``coco_url``
+(``http://images.cocodataset.org/<folder>/<12-digit id>.jpg``), and some v1
+validation images lie in ``train2017/`` as in LVIS v1, whose val set draws
+on COCO 2017 train images.
 
 Class difficulty deliberately does not follow class frequency: three pairs of
 frequent categories share a shape and differ only by a moderate colour shift
@@ -22,6 +28,14 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lt_plugins.data.lvis_split import frequency_group
+from lt_plugins.data.lvis_version import LVIS_VERSIONS
+
+#: Prefix of a v1 ``coco_url``; mmdet's ``LVISV1Dataset`` strips it to get
+#: the image path under the data root.
+COCO_URL_PREFIX = 'http://images.cocodataset.org/'
+#: In the v1 layout every ``V1_VAL_IN_TRAIN_EVERY``-th validation image lies
+#: in ``train2017/`` (its ``coco_url`` says so), as in real LVIS v1.
+V1_VAL_IN_TRAIN_EVERY = 4
 
 # name, shape, RGB colour, number of training images it appears in.
 # LVIS groups: rare 1-10, common 11-100, frequent > 100 training images.
@@ -113,11 +127,33 @@ def _assign_categories(rng: np.random.RandomState, num_images: int,
     return per_image
 
 
-def _render_split(rng: np.random.RandomState, image_dir: str, prefix: str,
-                  first_image_id: int, first_ann_id: int,
+def _image_record(version: str, out_dir: str, folder: str, prefix: str,
+                  image_id: int, size: int, neg: List[int],
+                  not_exhaustive: List[int]) -> Tuple[dict, str]:
+    """LVIS image record of the given version and the file it names."""
+    if version == 'v0.5':
+        file_name = f'{prefix}_{image_id:012d}.jpg'
+        record = dict(id=image_id, file_name=file_name, width=size,
+                      height=size, license=1, coco_url='', flickr_url='',
+                      date_captured='2019-01-01 00:00:00',
+                      neg_category_ids=neg,
+                      not_exhaustive_category_ids=not_exhaustive)
+        return record, osp.join(out_dir, folder, file_name)
+    # v1: COCO 2017 naming, the folder only in the url, no file_name
+    rel = f'{folder}/{image_id:012d}.jpg'
+    record = dict(id=image_id, width=size, height=size, license=1,
+                  coco_url=COCO_URL_PREFIX + rel, flickr_url='',
+                  date_captured='2020-01-01 00:00:00',
+                  neg_category_ids=neg,
+                  not_exhaustive_category_ids=not_exhaustive)
+    return record, osp.join(out_dir, rel)
+
+
+def _render_split(rng: np.random.RandomState, out_dir: str, folder: str,
+                  prefix: str, first_image_id: int, first_ann_id: int,
                   per_image: List[List[int]], image_size: int,
-                  not_exhaustive_prob: float) -> Tuple[list, list]:
-    os.makedirs(image_dir, exist_ok=True)
+                  not_exhaustive_prob: float,
+                  version: str = 'v0.5') -> Tuple[list, list]:
     num_cats = len(TOY_CATEGORIES)
     images, annotations = [], []
     ann_id = first_ann_id
@@ -179,14 +215,17 @@ def _render_split(rng: np.random.RandomState, image_dir: str, prefix: str,
         absent = [c + 1 for c in range(num_cats) if c not in present]
         neg = sorted(rng.choice(absent, size=len(absent) // 2,
                                 replace=False).tolist()) if absent else []
-        file_name = f'{prefix}_{image_id:012d}.jpg'
-        img.save(osp.join(image_dir, file_name), quality=92)
-        images.append(
-            dict(id=image_id, file_name=file_name, width=w, height=h,
-                 license=1, coco_url='', flickr_url='',
-                 date_captured='2019-01-01 00:00:00',
-                 neg_category_ids=[int(v) for v in neg],
-                 not_exhaustive_category_ids=sorted(not_exhaustive)))
+        img_folder = folder
+        if (version == 'v1' and folder == 'val2017'
+                and k % V1_VAL_IN_TRAIN_EVERY == V1_VAL_IN_TRAIN_EVERY - 1):
+            img_folder = 'train2017'
+        record, path = _image_record(version, out_dir, img_folder, prefix,
+                                     image_id, image_size,
+                                     [int(v) for v in neg],
+                                     sorted(not_exhaustive))
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        img.save(path, quality=92)
+        images.append(record)
     return images, annotations
 
 
@@ -220,15 +259,30 @@ def generate_toy_lvis(out_dir: str,
                       val_images_per_category: Tuple[int, int, int] = (12, 24,
                                                                        48),
                       seed: int = 0,
-                      count_scale: float = 1.0) -> Dict[str, str]:
+                      count_scale: float = 1.0,
+                      version: str = 'v0.5') -> Dict[str, str]:
     """Write the toy data set to ``out_dir``.
 
-    Layout (mirrors ``data/lvis_v0.5``)::
+    Layout for ``version='v0.5'`` (mirrors ``data/lvis_v0.5``; the images
+    are named by ``file_name`` and read with ``data_prefix`` ``train2017/``
+    or ``val2017/``)::
 
         out_dir/annotations/lvis_v0.5_train.json
         out_dir/annotations/lvis_v0.5_val.json
-        out_dir/train2017/*.jpg
-        out_dir/val2017/*.jpg
+        out_dir/train2017/toy_train_<id>.jpg
+        out_dir/val2017/toy_val_<id>.jpg
+
+    Layout for ``version='v1'`` (mirrors ``data/lvis_v1``; the images are
+    named by ``coco_url`` and read with ``data_prefix=dict(img='')``; every
+    fourth validation image lies in ``train2017/``)::
+
+        out_dir/annotations/lvis_v1_train.json
+        out_dir/annotations/lvis_v1_val.json
+        out_dir/train2017/<12-digit id>.jpg
+        out_dir/val2017/<12-digit id>.jpg
+
+    Both versions hold the same images, annotations and categories for the
+    same arguments.
 
     Args:
         out_dir (str): Destination folder.
@@ -241,10 +295,15 @@ def generate_toy_lvis(out_dir: str,
         count_scale (float): Multiplies every category's number of training
             images (at least 1 each), for quick tests on a smaller set; the
             frequency groups are recomputed from the actual counts.
+        version (str): ``'v0.5'`` (default) or ``'v1'``, the LVIS release
+            whose format is written.
 
     Returns:
-        dict: Paths of the two annotation files.
+        dict: Paths of the two annotation files (``'train'``, ``'val'``).
     """
+    if version not in LVIS_VERSIONS:
+        raise ValueError(f'version must be one of {LVIS_VERSIONS}, got '
+                         f'{version!r}')
     if count_scale <= 0:
         raise ValueError(f'count_scale must be > 0, got {count_scale!r}')
     counts = [max(1, int(round(c[3] * count_scale))) for c in TOY_CATEGORIES]
@@ -256,8 +315,8 @@ def generate_toy_lvis(out_dir: str,
     os.makedirs(ann_dir, exist_ok=True)
     train_assign = _assign_categories(rng, num_train_images, counts)
     train_imgs, train_anns = _render_split(
-        rng, osp.join(out_dir, 'train2017'), 'toy_train', 1, 1, train_assign,
-        image_size, not_exhaustive_prob=0.05)
+        rng, out_dir, 'train2017', 'toy_train', 1, 1, train_assign,
+        image_size, not_exhaustive_prob=0.05, version=version)
     val_counts = [
         min(num_val_images,
             val_images_per_category['rcf'.index(frequency_group(n))])
@@ -265,17 +324,22 @@ def generate_toy_lvis(out_dir: str,
     ]
     val_assign = _assign_categories(rng, num_val_images, val_counts)
     val_imgs, val_anns = _render_split(
-        rng, osp.join(out_dir, 'val2017'), 'toy_val', 1_000_001,
-        len(train_anns) + 1, val_assign, image_size, not_exhaustive_prob=0.05)
+        rng, out_dir, 'val2017', 'toy_val', 1_000_001, len(train_anns) + 1,
+        val_assign, image_size, not_exhaustive_prob=0.05, version=version)
     cats = category_entries(train_anns)
-    info = dict(description='lt_plugins toy long-tailed LVIS v0.5',
-                version='0.5', year=2019, contributor='lt_plugins',
-                date_created='2019-01-01')
+    if version == 'v0.5':
+        info = dict(description='lt_plugins toy long-tailed LVIS v0.5',
+                    version='0.5', year=2019, contributor='lt_plugins',
+                    date_created='2019-01-01')
+    else:
+        info = dict(description='lt_plugins toy long-tailed LVIS v1',
+                    version='1.0', year=2020, contributor='lt_plugins',
+                    date_created='2020-01-01')
     licenses = [dict(id=1, name='CC BY 4.0', url='')]
     paths = {}
     for split, imgs, anns in (('train', train_imgs, train_anns),
                               ('val', val_imgs, val_anns)):
-        path = osp.join(ann_dir, f'lvis_v0.5_{split}.json')
+        path = osp.join(ann_dir, f'lvis_{version}_{split}.json')
         with open(path, 'w') as f:
             json.dump(dict(info=info, licenses=licenses, images=imgs,
                            annotations=anns, categories=cats), f)
