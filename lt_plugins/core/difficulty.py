@@ -8,7 +8,7 @@ Visual Recognition", seed 001) as fixed by SPEC section 1:
 * bias ``= max(max_c A_c / (min_c A_c + eps) - 1, 0)`` (paper eq. 5), upper
   bound ``B_M = 1 / eps - 1``;
 * focusing parameter ``tau`` (paper eqs. 6-10), fixed or dynamic;
-* weights ``w_c = d_c ** tau`` (paper eq. 11), normalised to mean 1 as the
+* weights ``w_c = d_c ** tau`` (paper eq. 4), normalised to mean 1 as the
   official code does, so the effective learning rate does not move with tau.
 
 Categories that could not be measured (LVIS reports AP ``-1`` for a category
@@ -253,7 +253,7 @@ def compute_cdb_weights(performance: Sequence[float],
         tau_value = float(tau)
         if not np.isfinite(tau_value) or tau_value < 0:
             raise ValueError(f'a fixed tau must be finite and >= 0, got {tau!r}')
-    weights = difficulty**tau_value  # paper eq. 11
+    weights = difficulty**tau_value  # paper eq. 4
     if normalize:
         weights = weights / weights.mean()
     return CDBWeights(weights, difficulty, float(tau_value), float(bias),
