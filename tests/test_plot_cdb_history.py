@@ -10,7 +10,8 @@ import pytest
 from lt_plugins.engine.history_plots import (group_quantiles, history_arrays,
                                              last_measured, load_history,
                                              lvis_class_stats,
-                                             plot_cdb_history)
+                                             plot_cdb_history,
+                                             read_class_counts)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -100,6 +101,45 @@ def test_group_medians_and_quartiles_equal_hand_computation():
                                [0.1, 0.2, 0.45, 0.75, 0.8])
 
 
+def test_history_arrays_mark_measured_classes(tmp_path):
+    arrays = history_arrays(load_history(str(_write_history(tmp_path))))
+    assert arrays['measured'].tolist() == [
+        [False, True, True, True, True], [True, False, True, True, True],
+        [False, False, True, True, True]]
+    # the filled-in difficulty is still there, as the hook wrote it
+    assert arrays['difficulty'][2, 0] == 0.5
+
+
+def test_weights_title_says_mean_1_only_when_the_weights_have_it(tmp_path):
+    data = json.loads(_write_history(tmp_path).read_text())
+    for record in data['history']:  # every class measured, mean 1
+        w = np.array(record['weights'])
+        record['weights'] = (w / w.mean()).tolist()
+        record['performance'] = [0.5] * len(CLASSES)
+    path = tmp_path / 'normalised.json'
+    path.write_text(json.dumps(data))
+    title = plot_cdb_history(str(path), prefix='n')['weights']['title']
+    assert title == 'CDB class weights as applied in training, mean 1'
+    # normalize=False: weights 2 and 0.5 around a mean of 1.25
+    for record in data['history']:
+        record['weights'] = [2.0, 2.0, 0.5, 0.5, 1.25]
+    path.write_text(json.dumps(data))
+    title = plot_cdb_history(str(path), prefix='n')['weights']['title']
+    assert title == 'CDB class weights as applied in training'
+
+
+@pytest.mark.parametrize('content, name', [(7, 'int'), ('"7"', 'str'),
+                                           (None, 'NoneType'),
+                                           (7.5, 'float')])
+def test_class_counts_of_a_wrong_json_type_are_named(tmp_path, content,
+                                                     name):
+    path = tmp_path / 'counts.json'
+    path.write_text(content if isinstance(content, str)
+                    else json.dumps(content))
+    with pytest.raises(ValueError, match=f'got a json {name}'):
+        read_class_counts(str(path), CLASSES)
+
+
 def test_lvis_groups_and_counts_from_fields_or_annotations(tmp_path):
     groups, counts = lvis_class_stats(str(_write_lvis(tmp_path)), CLASSES)
     assert groups == ['r', 'r', 'c', 'f', 'f']
@@ -128,9 +168,27 @@ def test_lvis_run_writes_three_small_pngs_with_the_plotted_numbers(tmp_path):
     # the largest and the smallest last weight (a tie goes to the first)
     assert out['weights']['extremes'] == dict(largest='acorn',
                                               smallest='dog')
-    # difficulty as written (0.5 where the hook filled one in)
-    np.testing.assert_allclose(out['difficulty']['groups']['c']['median'],
-                               [0.5, 0.6, 0.55])
+    # difficulty of measured classes only: the 0.5 the hook filled in for
+    # an unmeasured class is no measurement. Rare: acorn and bagel, measured
+    # d = 1 - A: epoch 1 bagel 0.8, epoch 2 acorn 0.9, epoch 3 none
+    diff = out['difficulty']['groups']
+    np.testing.assert_allclose(diff['r']['median'], [0.8, 0.9, np.nan])
+    np.testing.assert_allclose(diff['r']['q25'], [0.8, 0.9, np.nan])
+    assert diff['r']['num_values'].tolist() == [1, 1, 0]
+    np.testing.assert_allclose(diff['c']['median'], [0.5, 0.6, 0.55])
+    # frequent: dog and egg measured every time, (0.4, 0.3), ...
+    np.testing.assert_allclose(diff['f']['median'], [0.35, 0.25, 0.225])
+    legend = out['difficulty']['legend']
+    assert 'rare (1-10 images), 0-1 measured of 2: median' in legend
+    assert 'frequent (>100), 2 measured of 2: median' in legend
+    assert 'measured classes only' in out['difficulty']['title']
+    # the weights are what training applies: every class, and the title
+    # says unmeasured ones are in; these weights do not average to 1
+    # (epoch 2: 5.0 / 5 = 1, epoch 3: 6.0 / 5)
+    assert 'unmeasured classes included' in out['weights']['title']
+    assert 'mean 1' not in out['weights']['title']
+    assert 'rare (1-10 images), 2 classes (measured or not): median' in \
+        out['weights']['legend']
     pts = out['performance']['points']
     assert pts['r']['x'].tolist() == [3, 8]
     np.testing.assert_allclose(pts['r']['y'], [0.1, 0.2])

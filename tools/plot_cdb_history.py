@@ -2,8 +2,9 @@
 """Plot a CDB run's cdb_history.json: weights, difficulty and AP per class.
 
 Writes three small PNGs next to the history (or into --out-dir): the class
-weights per frequency group over epochs with tau below them, the difficulty
-per group over epochs, and each class's last measured AP (or accuracy)
+weights per frequency group over epochs with tau below them (every class, as
+training applies them), the difficulty per group over epochs (of the classes
+measured at each epoch only), and each class's last measured AP (or accuracy)
 against its training image count. Groups and counts come from the run's LVIS
 training json (--lvis-ann) or, for classification, from a json of class
 counts (--class-counts); without either, all classes form one group and the

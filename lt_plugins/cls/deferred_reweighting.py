@@ -24,6 +24,14 @@ from mmengine.logging import MessageHub
 from .ala.class_balanced import AVG_MODES, class_balanced_weights
 
 
+# how to shorten a run on purpose; the loss sits at model.head.loss in the
+# ALA and LDAM-DRW configs (ALAHead's loss)
+SHORTENED_RUN = (
+    'If the schedule was shortened on purpose (a quick check), move the '
+    'threshold with it: --cfg-options model.head.loss.{key}=None (no '
+    'deferred re-weighting) or a {key} the shortened run reaches (below {n}).')
+
+
 def _hub_info(key: str) -> int:
     value = MessageHub.get_current_instance().get_info(key)
     if value is None:
@@ -104,12 +112,18 @@ class DeferredReweightingMixin:
                            loop: str = 'the training loop') -> None:
         """Raise if the re-weighting would never start in this run.
 
+        A schedule shortened on purpose (a quick check with fewer epochs)
+        must move the threshold with it; the message says how.
+
         Args:
             max_epochs (int, optional): Epochs of the training loop
                 (mmengine's ``IterBasedTrainLoop`` reports 1). None: unknown.
             max_iters (int, optional): Iterations of the training loop.
                 None: unknown.
             loop (str): The loop's name, for the message.
+
+        Raises:
+            ValueError: If the threshold is not below the loop's length.
         """
         owner = type(self).__name__
         if self.drw_epoch is not None and max_epochs is not None \
@@ -119,13 +133,15 @@ class DeferredReweightingMixin:
                 f're-weighting: {loop} runs {max_epochs} epoch(s), 0-based '
                 f'0..{max_epochs - 1} (an IterBasedTrainLoop stays at epoch '
                 '0 for the whole run). Use drw_iter=<0-based iteration> with '
-                'an iteration-based loop, or a drw_epoch below max_epochs.')
+                'an iteration-based loop, or a drw_epoch below max_epochs. '
+                f'{SHORTENED_RUN.format(key="drw_epoch", n=max_epochs)}')
         if self.drw_iter is not None and max_iters is not None \
                 and self.drw_iter >= max_iters:
             raise ValueError(
                 f'{owner}({self._drw_setting()}) would never start deferred '
                 f're-weighting: {loop} runs {max_iters} iterations, 0-based '
-                f'0..{max_iters - 1}. Use a drw_iter below max_iters.')
+                f'0..{max_iters - 1}. Use a drw_iter below max_iters. '
+                f'{SHORTENED_RUN.format(key="drw_iter", n=max_iters)}')
 
     def check_train_loop(self, train_loop) -> None:
         """Check the schedule against mmengine's training loop (before

@@ -10,8 +10,13 @@ small PNGs:
 
 * weights over epochs per class group (median and inter-quartile band, plus
   the classes with the largest and the smallest last weight) above ``tau``
-  over epochs;
-* difficulty over epochs per group, drawn the same way;
+  over epochs; every class, measured or not, since these are the weights
+  training applies;
+* difficulty over epochs per group, drawn the same way but over the
+  classes measured at each epoch only: the hook fills in a difficulty for a
+  class it could not measure (its previous one, or the mean), and such a
+  value is no measurement; the legend gives how many of a group's classes
+  were measured;
 * the last measured AP (or accuracy) of every class against its training
   image count, log x, coloured by group.
 
@@ -108,10 +113,15 @@ def history_arrays(data: dict) -> Dict[str, np.ndarray]:
 
     Returns:
         dict[str, np.ndarray]: ``epoch`` and ``tau`` of shape (E,);
-        ``weights``, ``difficulty`` and ``performance`` of shape (E, C),
-        with NaN where a class was not measured.
+        ``weights``, ``difficulty`` and ``performance`` of shape (E, C)
+        as written (``performance`` NaN where a class was not measured;
+        ``weights`` and ``difficulty`` hold the hook's filled-in values
+        there); ``measured``, bool of shape (E, C): whether the class's
+        performance was measured at that record.
     """
     records = data['history']
+    measured = np.array([[v is not None for v in r['performance']]
+                         for r in records], dtype=bool)
 
     def rows(key):
         return np.array([[np.nan if v is None else v for v in r[key]]
@@ -122,7 +132,8 @@ def history_arrays(data: dict) -> Dict[str, np.ndarray]:
         tau=np.array([r['tau'] for r in records], dtype=np.float64),
         weights=rows('weights'),
         difficulty=rows('difficulty'),
-        performance=rows('performance'))
+        performance=rows('performance'),
+        measured=measured.reshape(len(records), -1))
 
 
 def lvis_class_stats(ann_file: str,
@@ -185,17 +196,21 @@ def read_class_counts(path: str, classes: Sequence[str]) -> np.ndarray:
     """
     with open(path) as f:
         raw = json.load(f)
+    if not isinstance(raw, (list, dict)):
+        raise ValueError(
+            f'{path} must hold a list of {len(classes)} counts or a '
+            f'name -> count object, got a json {type(raw).__name__}: '
+            f'{raw!r:.60}')
     if isinstance(raw, dict):
         missing = [n for n in classes if n not in raw]
         if missing:
             raise ValueError(f'{path} has no count for {len(missing)} '
                              f'classes, e.g. {missing[:5]}')
         raw = [raw[n] for n in classes]
-    if not isinstance(raw, list) or len(raw) != len(classes):
+    if len(raw) != len(classes):
         raise ValueError(
             f'{path} must hold a list of {len(classes)} counts or a '
-            'name -> count object, got '
-            f'{type(raw).__name__} of length {len(raw)}')
+            f'name -> count object, got a list of length {len(raw)}')
     counts = np.asarray(raw, dtype=np.float64)
     if not np.isfinite(counts).all() or (counts < 0).any() or \
             (counts != np.round(counts)).any():
@@ -234,7 +249,8 @@ def group_quantiles(values: np.ndarray,
     Returns:
         dict[str, dict[str, np.ndarray]]: For each group, ``median``,
         ``q25`` and ``q75`` of shape (E,) (NaN where no class of the group
-        has a value) and ``num_classes``.
+        has a value), ``num_values`` of shape (E,) (the group's classes
+        with a value, int) and ``num_classes``.
     """
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(list(groups))
@@ -250,6 +266,7 @@ def group_quantiles(values: np.ndarray,
                 np.percentile(row[~np.isnan(row)], q)
                 if (~np.isnan(row)).any() else np.nan for row in cols
             ])
+        stats['num_values'] = (~np.isnan(cols)).sum(axis=1)
         stats['num_classes'] = int(cols.shape[1])
         out[g] = stats
     return out
@@ -309,41 +326,91 @@ def _save(fig, path: str) -> str:
     return path
 
 
+def _measured_label(num_values: np.ndarray, num_classes: int) -> str:
+    """``'2 measured of 5'`` (or ``'0-2 measured of 5'`` when the number
+    changes over the epochs)."""
+    lo, hi = int(num_values.min()), int(num_values.max())
+    n = str(lo) if lo == hi else f'{lo}-{hi}'
+    return f'{n} measured of {num_classes}'
+
+
 def _draw_groups(ax, epochs, values, groups, classes, title, ylabel,
-                 log_y=False):
+                 log_y=False, count_label=None):
     """Median line and inter-quartile band per group, plus the classes with
-    the largest and the smallest last value; returns the summary drawn."""
+    the largest and the smallest last value (NaN entries left out).
+
+    ``count_label(stats)`` gives the count part of a group's legend entry;
+    by default the group's number of classes.
+
+    Returns:
+        dict: The per-group summary (:func:`group_quantiles`), plus
+        ``extremes`` (tag -> class name), ``legend`` (the legend's labels)
+        and ``title``.
+    """
+    if count_label is None:
+        def count_label(stats):
+            return f'{stats["num_classes"]} classes'
     summary = group_quantiles(values, groups)
     for g, s in summary.items():
         color = GROUP_COLORS.get(g, None)
         ax.plot(epochs, s['median'], color=color, marker='o', ms=3,
-                label=f'{GROUP_LABELS.get(g, g)}, {s["num_classes"]} '
-                'classes: median')
+                label=f'{GROUP_LABELS.get(g, g)}, {count_label(s)}: median')
         ax.fill_between(epochs, s['q25'], s['q75'], color=color, alpha=0.2,
                         linewidth=0)
-    last = values[-1]
+    # the classes with the largest and the smallest last value they have
+    last = last_measured(values)
     extremes = {}
     if np.isfinite(last).any():
         hi = int(np.nanargmax(last))
         lo = int(np.nanargmin(last))
         for idx, style, tag in ((hi, '--', 'largest'), (lo, ':', 'smallest')):
             ax.plot(epochs, values[:, idx], color='black', linestyle=style,
-                    linewidth=1, label=f'{tag}: {classes[idx]}')
+                    linewidth=1, marker='.', ms=3,
+                    label=f'{tag}: {classes[idx]}')
             extremes[tag] = classes[idx]
     if log_y:
         _log_axis(ax.yaxis, ax.set_yscale)
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc='best')
+    legend = ax.legend(fontsize=7, loc='best')
     summary['extremes'] = extremes
+    summary['legend'] = [t.get_text() for t in legend.get_texts()]
+    summary['title'] = title
     return summary
+
+
+def weights_have_mean_one(weights: np.ndarray, rtol: float = 1e-3) -> bool:
+    """Whether every record's weights average to 1 (``normalize=True`` in
+    the CDB loss), which the history file does not record.
+
+    Args:
+        weights (np.ndarray): Shape (E, C).
+        rtol (float): Tolerance on the mean; the hook writes float32
+            weights rounded in json.
+
+    Returns:
+        bool: True if ``|mean_c w_c - 1| <= rtol`` for every record.
+    """
+    means = np.asarray(weights, dtype=np.float64).mean(axis=1)
+    return bool(np.all(np.abs(means - 1.0) <= rtol))
+
+
+def _pop_drawn(summary: dict, path: str) -> dict:
+    """The plot functions' result: groups, extremes, legend, title, path."""
+    extras = {k: summary.pop(k) for k in ('extremes', 'legend', 'title')}
+    return dict(groups=summary, path=path, **extras)
 
 
 def plot_weights(arrays: Dict[str, np.ndarray], groups: Sequence[str],
                  classes: Sequence[str], path: str,
                  tau_mode: Optional[str] = None) -> dict:
     """Weights per group over epochs (top) and tau over epochs (bottom).
+
+    All classes are drawn, also at the epochs where a class was not
+    measured: its weight is then computed from the difficulty the hook
+    filled in, and it is the weight training applies. The title says so,
+    and says "mean 1" only when the weights do average to 1.
 
     Args:
         arrays (dict): As returned by :func:`history_arrays`.
@@ -354,14 +421,21 @@ def plot_weights(arrays: Dict[str, np.ndarray], groups: Sequence[str],
 
     Returns:
         dict: The per-group summary drawn (:func:`group_quantiles`) under
-        ``groups``, the classes drawn as extremes, and ``path``.
+        ``groups``, the classes drawn as extremes under ``extremes``, the
+        ``legend`` labels, the ``title`` and ``path``.
     """
     fig, (ax, ax_tau) = _figure(2, height_ratios=[3, 1])
     weights = arrays['weights']
+    mean_one = ', mean 1' if weights_have_mean_one(weights) else ''
+    title = f'CDB class weights as applied in training{mean_one}'
+    if not arrays['measured'].all():
+        title += ('\n(unmeasured classes included, with the weight of '
+                  'their filled-in difficulty)')
     summary = _draw_groups(
-        ax, arrays['epoch'], weights, groups, classes,
-        'CDB class weights (normalised to mean 1)', 'weight w_c',
-        log_y=bool((weights > 0).all()))
+        ax, arrays['epoch'], weights, groups, classes, title, 'weight w_c',
+        log_y=bool((weights > 0).all()),
+        count_label=lambda s: f'{s["num_classes"]} classes '
+        '(measured or not)')
     ax_tau.plot(arrays['epoch'], arrays['tau'], color='black', marker='o',
                 ms=3)
     ax_tau.set_ylabel('tau')
@@ -369,13 +443,18 @@ def plot_weights(arrays: Dict[str, np.ndarray], groups: Sequence[str],
     ax_tau.grid(alpha=0.3)
     if tau_mode is not None:
         ax_tau.set_title(f'tau ({tau_mode})', fontsize=9)
-    extremes = summary.pop('extremes')
-    return dict(groups=summary, extremes=extremes, path=_save(fig, path))
+    return _pop_drawn(summary, _save(fig, path))
 
 
 def plot_difficulty(arrays: Dict[str, np.ndarray], groups: Sequence[str],
                     classes: Sequence[str], path: str) -> dict:
-    """Difficulty ``d_c`` per group over epochs.
+    """Difficulty ``d_c`` per group over epochs, of measured classes only.
+
+    The hook writes a difficulty for every class, filling in one for a
+    class it did not measure (its previous or the mean difficulty); such
+    values are left out, so a group's median and quartiles at an epoch are
+    over the classes measured then (NaN where none was). The legend gives
+    the number measured of each group.
 
     Args:
         arrays (dict): As returned by :func:`history_arrays`.
@@ -384,15 +463,19 @@ def plot_difficulty(arrays: Dict[str, np.ndarray], groups: Sequence[str],
         path (str): Output PNG.
 
     Returns:
-        dict: As :func:`plot_weights`.
+        dict: As :func:`plot_weights`; each group's ``num_values`` is its
+        number of measured classes per epoch.
     """
     fig, (ax, ) = _figure(1)
-    summary = _draw_groups(ax, arrays['epoch'], arrays['difficulty'], groups,
-                           classes, 'CDB class difficulty d_c = 1 - A_c',
-                           'difficulty')
+    difficulty = np.where(arrays['measured'], arrays['difficulty'], np.nan)
+    summary = _draw_groups(
+        ax, arrays['epoch'], difficulty, groups, classes,
+        'CDB class difficulty d_c = 1 - A_c (measured classes only)',
+        'difficulty',
+        count_label=lambda s: _measured_label(s['num_values'],
+                                              s['num_classes']))
     _epoch_axis(ax)
-    extremes = summary.pop('extremes')
-    return dict(groups=summary, extremes=extremes, path=_save(fig, path))
+    return _pop_drawn(summary, _save(fig, path))
 
 
 def plot_performance_vs_count(arrays: Dict[str, np.ndarray],

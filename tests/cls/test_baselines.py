@@ -4,6 +4,7 @@ Softmax (Ren et al. 2020), LDAM-DRW (Cao et al. 2019) and tau-normalisation
 (Kang et al. 2020)."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from mmengine.logging import MessageHub
@@ -92,6 +93,71 @@ def test_logit_adjusted_loss_refuses_bad_input():
         _call(LogitAdjustedLoss(num_classes=3, class_counts=[10, 20, 0]))
 
 
+@pytest.mark.parametrize('cls', ['LogitAdjustedLoss', 'BalancedSoftmaxLoss'])
+def test_count_losses_refuse_logits_of_another_class_number(cls):
+    # counts of 3 classes, logits of 4 (or 2): a loss/head num_classes
+    # mismatch, named with both sizes
+    loss = MODELS.build(dict(type=cls, num_classes=3, class_counts=COUNTS))
+    with pytest.raises(ValueError, match=r'3 classes .* \(2, 4\) \(4 '):
+        _call(loss, logits=[row + [0.0] for row in LOGITS])
+    with pytest.raises(ValueError, match=r'3 classes .* \(2, 2\) \(2 '):
+        _call(loss, logits=[row[:2] for row in LOGITS], labels=[0, 1])
+
+
+@pytest.mark.parametrize('cls', ['LogitAdjustedLoss', 'BalancedSoftmaxLoss'])
+def test_count_losses_apply_per_sample_weights_as_mmpretrain_ce(cls):
+    """weight, avg_factor and reduction_override as in mmpretrain's
+    CrossEntropyLoss, on the shifted logits."""
+    loss = MODELS.build(dict(type=cls, num_classes=3, class_counts=COUNTS))
+    shifted = torch.tensor(LOGITS) + log_class_priors(COUNTS)
+    ce = MODELS.build(dict(type='CrossEntropyLoss'))
+    logits, labels = torch.tensor(LOGITS), torch.tensor(LABELS)
+    weight = torch.tensor([0.25, 2.0])
+    # by hand: (0.25 * CE_0 + 2 * CE_1) / 2
+    per = [_ce(z, y) for z, y in zip(shifted.tolist(), LABELS)]
+    expected = (0.25 * per[0] + 2.0 * per[1]) / 2
+    got = loss(logits, labels, weight=weight, avg_factor=2)
+    assert got.item() == pytest.approx(expected, rel=1e-5)
+    assert torch.allclose(got, ce(shifted, labels, weight=weight,
+                                  avg_factor=2))
+    # without avg_factor, mean of the weighted losses; 'sum' and 'none'
+    assert loss(logits, labels, weight=weight).item() == \
+        pytest.approx(expected, rel=1e-5)
+    assert loss(logits, labels, weight=weight,
+                reduction_override='sum').item() == \
+        pytest.approx(2 * expected, rel=1e-5)
+    assert torch.allclose(
+        loss(logits, labels, weight=weight, reduction_override='none'),
+        torch.tensor([0.25 * per[0], 2.0 * per[1]]))
+    with pytest.raises(ValueError, match=r'one entry per sample.*\(3,\)'):
+        loss(logits, labels, weight=torch.ones(3))
+    with pytest.raises(ValueError, match="'max'"):
+        loss(logits, labels, reduction_override='max')
+
+
+@pytest.mark.parametrize('cls', ['LogitAdjustedLoss',
+                                 'PostHocLogitAdjustedHead',
+                                 'TauNormClsHead'])
+def test_tau_is_any_finite_real_but_not_a_bool(cls):
+    def build(tau):
+        kw = dict(num_classes=3, tau=tau)
+        if cls != 'LogitAdjustedLoss':
+            kw['in_channels'] = 2
+        return MODELS.build(dict(type=cls, **kw))
+
+    for tau, expected in ((np.float32(1.5), 1.5), (np.float64(0.5), 0.5),
+                          (np.int64(2), 2.0), (1, 1.0), (0.75, 0.75)):
+        module = build(tau)
+        assert type(module.tau) is float and module.tau == expected
+    for bad, match in ((True, 'got True of type bool'),
+                       (np.float32('nan'), 'finite, got nan'),
+                       (float('-inf'), 'finite, got -inf'),
+                       ('1.0', "got '1.0' of type str"),
+                       (None, 'got None')):
+        with pytest.raises(ValueError, match=f'{cls}: tau must be .*{match}'):
+            build(bad)
+
+
 def _linear_head(cls, **kw):
     head = MODELS.build(dict(type=cls, num_classes=3, in_channels=2, **kw))
     with torch.no_grad():
@@ -135,11 +201,35 @@ def test_posthoc_head_trains_plain_ce_and_tau_0_is_linear_head():
 
 
 def test_posthoc_head_refuses_a_class_without_images():
-    head = _linear_head('PostHocLogitAdjustedHead', class_counts=[4, 0, 2])
-    with pytest.raises(ValueError, match=r'\[1\]'):
-        head.predict((FEATS, ))
-    with pytest.raises(RuntimeError, match='ClassCountsHook'):
-        _linear_head('PostHocLogitAdjustedHead').predict((FEATS, ))
+    # when the counts arrive, not at the first prediction
+    with pytest.raises(ValueError, match=r'class\(es\) \[1\] have 0'):
+        _linear_head('PostHocLogitAdjustedHead', class_counts=[4, 0, 2])
+    head = _linear_head('PostHocLogitAdjustedHead', class_counts=COUNTS)
+    with pytest.raises(ValueError, match=r'\[0, 2\]'):
+        head.set_class_counts([0, 3, 0])
+    assert head.class_counts.tolist() == COUNTS  # nothing stored
+    # counts restored from a checkpoint bypass set_class_counts: the check
+    # ClassCountsHook calls, and the first training step, catch them
+    head.load_state_dict(dict(head.state_dict(),
+                              class_counts=torch.tensor([4, 0, 2])))
+    samples = [DataSample().set_gt_label(y) for y in LABELS]
+    for call in (head.check_class_counts,
+                 lambda: head.loss((FEATS, ), samples),
+                 lambda: head.predict((FEATS, ))):
+        with pytest.raises(ValueError, match=r'\[1\]'):
+            call()
+
+
+def test_posthoc_head_without_counts_fails_on_the_first_training_step():
+    head = _linear_head('PostHocLogitAdjustedHead')
+    samples = [DataSample().set_gt_label(y) for y in LABELS]
+    for call in (head.check_class_counts,
+                 lambda: head.loss((FEATS, ), samples),
+                 lambda: head.predict((FEATS, ))):
+        with pytest.raises(
+                RuntimeError,
+                match=r"custom_hooks=\[dict\(type='ClassCountsHook"):
+            call()
 
 
 def test_posthoc_head_loads_a_linear_head_checkpoint():
@@ -265,6 +355,22 @@ def test_tau_normalize_divides_rows_by_norm_power():
     assert torch.equal(tau_normalize(w, 0.0), w)
     assert torch.equal(tau_normalize(torch.zeros(1, 2), 1.0),
                        torch.zeros(1, 2))
+
+
+@pytest.mark.parametrize('tau', [1.0, 1.5, 2.0])
+def test_tau_normalize_zero_and_tiny_rows_stay_finite(tau):
+    # a zero row stays zero; a tiny row (norm 5e-30, whose squares and
+    # ||w||^tau underflow in float32) is w / ||w||^tau all the same:
+    # [3, 4] * 1e-30 / (5e-30)^tau
+    w = torch.tensor([[0.0, 0.0], [3e-30, 4e-30], [3.0, 4.0]])
+    out = tau_normalize(w, tau)
+    assert out.dtype == torch.float32 and torch.isfinite(out).all()
+    assert torch.equal(out[0], torch.zeros(2))
+    for row, norm in ((1, 5e-30), (2, 5.0)):
+        expected = [v / norm**tau for v in w[row].double().tolist()]
+        assert torch.allclose(out[row].double(),
+                              torch.tensor(expected, dtype=torch.float64),
+                              rtol=1e-6, atol=0)
 
 
 def test_tau_norm_head_predicts_with_normalised_weights():

@@ -59,14 +59,16 @@ def test_toy_count_based_losses_train(toy_root, tmp_path, loss):
 
 
 class _Scores(Hook):
-    """The test predictions, in data order."""
+    """The test predictions and targets, in data order."""
 
     def __init__(self):
-        self.scores = []
+        self.scores, self.labels, self.targets = [], [], []
 
     def after_test_iter(self, runner, batch_idx, data_batch=None,
                         outputs=None):
         self.scores += [o.pred_score for o in outputs]
+        self.labels += [int(o.pred_label) for o in outputs]
+        self.targets += [int(o.gt_label) for o in outputs]
 
 
 def _test_scores(cfg, ckpt):
@@ -75,6 +77,7 @@ def _test_scores(cfg, ckpt):
     rec = _Scores()
     runner.register_hook(rec)
     metrics = runner.test()
+    runner.recorded = rec
     return runner, torch.stack(rec.scores), metrics
 
 
@@ -103,7 +106,17 @@ def test_posthoc_methods_on_a_ce_checkpoint(toy_root, tmp_path):
     assert runner.model.head.class_counts.tolist() == counts.tolist()
     expected = torch.softmax(log_plain - log_class_priors(counts), dim=1)
     assert torch.allclose(adjusted, expected, atol=1e-5)
-    assert metrics  # the evaluator ran on the adjusted predictions
+    # the evaluator scored argmax(f(x) - log(pi)) of the CE model: top-1
+    # accuracy by hand from the CE scores and the test targets
+    pred = (log_plain - log_class_priors(counts)).argmax(dim=1)
+    assert runner.recorded.labels == pred.tolist()
+    targets = torch.tensor(runner.recorded.targets)
+    assert len(targets) == 20  # 2 test images of each of the 10 classes
+    correct = (pred == targets).float()
+    assert metrics['shot/top1'] == pytest.approx(
+        100.0 * correct.mean().item())
+    assert metrics['shot/classwise'] == pytest.approx(
+        [100.0 * correct[targets == c].mean().item() for c in range(10)])
 
     # tau-normalisation: x . w_c / ||w_c|| (no bias) from the CE weights
     runner, normed, _ = _test_scores(
@@ -130,3 +143,46 @@ def _features(runner):
             data = model.data_preprocessor(batch, False)
             out.append(model.extract_feat(data['inputs'])[-1])
     return torch.cat(out)
+
+
+class _CountSteps(Hook):
+    """Training iterations started and finished."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.started = self.finished = 0
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self.started += 1
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.finished += 1
+
+
+def test_posthoc_head_counts_fail_before_training(toy_root, tmp_path):
+    """A class without images in counts restored from a checkpoint fails in
+    ClassCountsHook.before_train, and a config without the hook on the
+    first step, not at the first validation."""
+    cfg = toy_cfg('toy_cifar10-lt_ce.py', toy_root, str(tmp_path / 'a'))
+    cfg.model.head.type = 'PostHocLogitAdjustedHead'
+    cfg.custom_hooks = [dict(type='ClassCountsHook')]
+    runner = Runner.from_cfg(cfg)
+    # as restored from a checkpoint: kept by the hook, then checked
+    runner.model.head.class_counts.copy_(torch.tensor([9] * 9 + [0]))
+    steps = _CountSteps()
+    runner.register_hook(steps)
+    with pytest.raises(ValueError, match=r'class\(es\) \[9\] have 0'):
+        runner.train()
+    assert (steps.started, steps.finished) == (0, 0)
+
+    cfg = toy_cfg('toy_cifar10-lt_ce.py', toy_root, str(tmp_path / 'b'))
+    cfg.model.head.type = 'PostHocLogitAdjustedHead'
+    runner = Runner.from_cfg(cfg)
+    steps = _CountSteps()
+    runner.register_hook(steps)
+    with pytest.raises(RuntimeError,
+                       match=r"custom_hooks=\[dict\(type='ClassCountsHook"):
+        runner.train()
+    # the first step's loss raised, before any update
+    assert (steps.started, steps.finished) == (1, 0)

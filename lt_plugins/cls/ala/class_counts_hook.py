@@ -9,6 +9,7 @@ training data set before training starts. Counts can also be given in the
 config (``class_counts=[...]``), which the hook then leaves alone.
 """
 import copy
+import logging
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -93,6 +94,11 @@ class ClassCountsHook(Hook):
     the hook fills, at ``before_val``/``before_test``, the modules that still
     have no counts, from the data set of the config's ``train_dataloader``.
 
+    After filling (or keeping) the counts, it calls ``check_class_counts()``
+    of every module that has one (``PostHocLogitAdjustedHead`` refuses a
+    class without images there), so counts that only fail at prediction
+    time fail before training or testing instead.
+
     It also checks, before the first step, every module with a
     ``check_train_loop`` method (the deferred re-weighting of ``ALALoss``
     and ``LDAMLoss``) against ``runner.train_loop``, so that a re-weighting
@@ -117,9 +123,17 @@ class ClassCountsHook(Hook):
 
     def before_val(self, runner) -> None:
         self._fill_missing(runner)
+        self._check_counts(runner)
 
     def before_test(self, runner) -> None:
         self._fill_missing(runner)
+        self._check_counts(runner)
+
+    def _check_counts(self, runner) -> None:
+        """Let every module with ``check_class_counts`` check its counts."""
+        for _, m in self._targets(runner):
+            if callable(getattr(m, 'check_class_counts', None)):
+                m.check_class_counts()
 
     def _fill_missing(self, runner) -> None:
         """Give counts to the modules that have none, outside training."""
@@ -152,7 +166,7 @@ class ClassCountsHook(Hook):
         if not targets:
             print_log('ClassCountsHook: no module of the model takes class '
                       'counts; nothing to do', logger='current',
-                      level='WARNING')
+                      level=logging.WARNING)
             return
         dataset = runner.train_dataloader.dataset
         for name, m in targets:
@@ -163,10 +177,12 @@ class ClassCountsHook(Hook):
                     print_log(f'ClassCountsHook: {name or "model"} keeps its '
                               'configured/restored class counts, which differ '
                               'from the training set\'s', logger='current',
-                              level='WARNING')
+                              level=logging.WARNING)
                 continue
             m.set_class_counts(counts)
             print_log(f'ClassCountsHook: {name or "model"} got class counts '
                       f'of {int(counts.sum())} training samples '
                       f'(min {int(counts.min())}, max {int(counts.max())})',
                       logger='current')
+        # kept (configured or restored) counts too
+        self._check_counts(runner)

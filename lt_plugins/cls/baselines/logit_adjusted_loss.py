@@ -15,9 +15,13 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from .finite_real import finite_real
+
+REDUCTIONS = ('none', 'mean', 'sum')
 
 
 def log_class_priors(counts: Union[torch.Tensor, Sequence[int]]
@@ -57,6 +61,53 @@ def check_targets_have_samples(label: torch.Tensor, counts: torch.Tensor,
             'class counts; the counts do not describe this training set')
 
 
+def check_hard_labels(cls_score: torch.Tensor, label: torch.Tensor,
+                      num_classes: int, owner: str) -> None:
+    """Raise unless ``cls_score`` is (N, C) for the ``C = num_classes`` of
+    the class counts and ``label`` holds N class indices.
+
+    A logit width other than the counts' would otherwise broadcast wrongly
+    or fail deep inside ``+ log(pi)`` with a message about tensor sizes.
+    """
+    if cls_score.dim() != 2 or cls_score.size(1) != num_classes:
+        raise ValueError(
+            f'{owner} has class counts of {num_classes} classes but got '
+            f'logits of shape {tuple(cls_score.shape)} '
+            f'({cls_score.size(-1) if cls_score.dim() else 0} classes); '
+            'num_classes of the loss and of the head must agree')
+    if label.dim() != 1 or label.size(0) != cls_score.size(0):
+        raise ValueError(f'{owner} needs hard labels of shape '
+                         f'({cls_score.size(0)},), got shape '
+                         f'{tuple(label.shape)}')
+
+
+def reduce_per_sample_loss(loss: torch.Tensor,
+                           weight: Optional[torch.Tensor],
+                           reduction: str,
+                           avg_factor: Optional[float]) -> torch.Tensor:
+    """Per-sample weights and reduction as mmpretrain's
+    ``CrossEntropyLoss`` applies them (``weight_reduce_loss``).
+
+    Args:
+        loss (torch.Tensor): Loss of every sample, shape (N,).
+        weight (torch.Tensor, optional): Weight of every sample, shape (N,).
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
+        avg_factor (float, optional): Divisor of the weighted sum for
+            ``'mean'`` (mmpretrain's heads pass N).
+
+    Returns:
+        torch.Tensor: The reduced loss (shape (N,) for ``'none'``).
+    """
+    if weight is not None:
+        weight = torch.as_tensor(weight, device=loss.device).float()
+        if weight.shape != loss.shape:
+            raise ValueError(f'weight must have one entry per sample, shape '
+                             f'{tuple(loss.shape)}, got shape '
+                             f'{tuple(weight.shape)}')
+    return weight_reduce_loss(loss, weight=weight, reduction=reduction,
+                              avg_factor=avg_factor)
+
+
 def logit_adjusted_cross_entropy(cls_score: torch.Tensor,
                                  label: torch.Tensor,
                                  log_prior: torch.Tensor,
@@ -84,25 +135,30 @@ class LogitAdjustedLoss(ClassCountsMixin, nn.Module):
     ``pi`` from the training counts (``class_counts=[...]`` or
     ``ClassCountsHook``; stored in the ``class_counts`` buffer, so saved in
     checkpoints). Use it as the ``loss`` of a ``LinearClsHead``; prediction
-    is the head's plain logits.
+    is the head's plain logits. Per-sample ``weight``, ``avg_factor`` and
+    ``reduction_override`` work as in mmpretrain's ``CrossEntropyLoss``.
 
     Args:
         num_classes (int): Number of classes.
-        tau (float): Adjustment scale; the paper's default is 1.
+        tau (float): Adjustment scale; the paper's default is 1. Any finite
+            real number (numpy scalars too; not a bool).
         class_counts (Sequence[int], optional): Training images per class.
         loss_weight (float): Multiplier of the loss. Defaults to 1.
+        reduction (str): ``'mean'`` (default), ``'sum'`` or ``'none'``.
     """
 
     def __init__(self,
                  num_classes: int,
                  tau: float = 1.0,
                  class_counts: Optional[Sequence[int]] = None,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
         super().__init__()
-        if not (isinstance(tau, (int, float)) and tau == tau
-                and abs(tau) != float('inf')):
-            raise ValueError(f'tau must be a finite number, got {tau!r}')
-        self.tau = float(tau)
+        self.tau = finite_real(tau, 'tau', type(self).__name__)
+        if reduction not in REDUCTIONS:
+            raise ValueError(f'reduction must be one of {REDUCTIONS}, got '
+                             f'{reduction!r}')
+        self.reduction = reduction
         self.loss_weight = float(loss_weight)
         self._init_class_counts(num_classes, class_counts)
 
@@ -110,24 +166,35 @@ class LogitAdjustedLoss(ClassCountsMixin, nn.Module):
         """``log(pi_c)`` of the stored counts, shape (C,)."""
         return log_class_priors(self.require_class_counts())
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
-                avg_factor: Optional[float] = None, **kwargs) -> torch.Tensor:
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None) -> torch.Tensor:
         """Loss of a batch.
 
         Args:
-            cls_score (torch.Tensor): Logits, shape (N, C).
+            cls_score (torch.Tensor): Logits, shape (N, C), C the number of
+                classes of the counts.
             label (torch.Tensor): Target indices, shape (N,).
-            avg_factor: Ignored (mmpretrain passes N); the loss is the mean
-                over the batch.
+            weight (torch.Tensor, optional): Per-sample weights, shape (N,).
+            avg_factor (float, optional): Divisor of the (weighted) sum for
+                the mean; mmpretrain's heads pass N.
+            reduction_override (str, optional): Replaces ``reduction``.
 
         Returns:
-            torch.Tensor: Scalar loss.
+            torch.Tensor: The loss (scalar, or shape (N,) for ``'none'``).
         """
-        if label.dim() != 1:
-            raise ValueError(f'{type(self).__name__} needs hard labels of '
-                             f'shape (N,), got shape {tuple(label.shape)}')
-        check_targets_have_samples(label, self.require_class_counts(),
-                                   type(self).__name__)
+        reduction = reduction_override or self.reduction
+        if reduction not in REDUCTIONS:
+            raise ValueError(f'reduction_override must be one of '
+                             f'{REDUCTIONS}, got {reduction_override!r}')
+        counts = self.require_class_counts()
+        owner = type(self).__name__
+        check_hard_labels(cls_score, label, counts.numel(), owner)
+        check_targets_have_samples(label, counts, owner)
         per_sample = logit_adjusted_cross_entropy(cls_score, label,
                                                   self.log_prior(), self.tau)
-        return self.loss_weight * per_sample.mean()
+        return self.loss_weight * reduce_per_sample_loss(
+            per_sample, weight, reduction, avg_factor)

@@ -9,14 +9,16 @@ trained with plain CE estimates ``p(y|x) ∝ pi_y p(x|y)``; predicting with
 (``pi`` the training class priors, ``tau = 1`` the paper's default) removes
 the prior and targets the balanced error. Training is unchanged.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from .finite_real import finite_real
 from .logit_adjusted_loss import log_class_priors
 
 
@@ -49,11 +51,18 @@ class PostHocLogitAdjustedHead(ClassCountsMixin, LinearClsHead):
     The priors come from the training counts, kept in the ``class_counts``
     buffer: ``class_counts=[...]``, a checkpoint that has them, or
     ``ClassCountsHook`` (before training, or before a test-only run).
+    Counts are checked when they arrive, not at the first validation after
+    a long training: :meth:`set_class_counts` refuses a class without
+    images, ``ClassCountsHook`` calls :meth:`check_class_counts` on counts
+    restored from a checkpoint, and :meth:`loss` calls it on the first
+    training step, so a model without counts and without the hook fails
+    there (as ``ALAHead``'s loss does), telling to add the hook.
 
     Args:
         num_classes (int): Number of classes.
         in_channels (int): Feature dimension.
-        tau (float): Scale of the adjustment; the paper's default is 1.
+        tau (float): Scale of the adjustment; the paper's default is 1. Any
+            finite real number (numpy scalars too; not a bool).
         class_counts (Sequence[int], optional): Training images per class;
             every class needs at least one (``log 0`` would make a class
             unbeatable).
@@ -67,28 +76,72 @@ class PostHocLogitAdjustedHead(ClassCountsMixin, LinearClsHead):
                  tau: float = 1.0,
                  class_counts: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
-        if not (isinstance(tau, (int, float)) and tau == tau
-                and abs(tau) != float('inf')):
-            raise ValueError(f'tau must be a finite number, got {tau!r}')
+        tau = finite_real(tau, 'tau', type(self).__name__)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          **kwargs)
-        self.tau = float(tau)
+        self.tau = tau
         self._init_class_counts(num_classes, class_counts)
 
-    def log_prior(self) -> torch.Tensor:
-        """``log(pi_c)`` of the stored counts, shape (C,).
-
-        Raises:
-            ValueError: If a class has no training image.
-        """
-        counts = self.require_class_counts()
+    def _refuse_empty_classes(self, counts: torch.Tensor) -> None:
         empty = (counts <= 0).nonzero().flatten().tolist()
         if empty:
             raise ValueError(
                 f'{type(self).__name__}: class(es) {empty} have 0 training '
                 'images; f(x) - tau * log(pi) would be +inf for them. Give '
                 'class_counts of a training set that has every class')
-        return log_class_priors(counts)
+
+    def set_class_counts(self, counts: Union[Sequence[int], np.ndarray,
+                                             torch.Tensor]) -> None:
+        """Set the training images per class; every class needs one.
+
+        Args:
+            counts (Sequence[int] | ndarray | Tensor): Shape (num_classes,).
+
+        Raises:
+            ValueError: If a class has no training image (before anything is
+                stored), or the counts are otherwise invalid.
+        """
+        self._refuse_empty_classes(
+            torch.as_tensor(np.asarray(counts), dtype=torch.float64)
+            .flatten())
+        super().set_class_counts(counts)
+
+    def check_class_counts(self) -> None:
+        """Raise unless the stored counts give finite priors for every
+        class (``ClassCountsHook`` calls it after filling or keeping them).
+
+        Raises:
+            RuntimeError: If no counts were set (no ``ClassCountsHook``).
+            ValueError: If a class has no training image.
+        """
+        self._refuse_empty_classes(self.require_class_counts())
+
+    def log_prior(self) -> torch.Tensor:
+        """``log(pi_c)`` of the stored counts, shape (C,).
+
+        Raises:
+            RuntimeError: If no counts were set.
+            ValueError: If a class has no training image.
+        """
+        self.check_class_counts()
+        return log_class_priors(self.class_counts)
+
+    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> dict:
+        """The plain ``LinearClsHead`` loss, after checking the counts that
+        ``predict`` will need, so a missing ``ClassCountsHook`` fails on the
+        first training step instead of at the first validation.
+
+        Args:
+            feats (tuple[Tensor]): Neck outputs; the last has shape (N, D).
+            data_samples (list[DataSample]): With ``gt_label``.
+            **kwargs: Passed to ``LinearClsHead.loss``.
+
+        Returns:
+            dict[str, Tensor]: The losses.
+        """
+        self.check_class_counts()
+        return super().loss(feats, data_samples, **kwargs)
 
     def predict(self,
                 feats: Tuple[torch.Tensor],

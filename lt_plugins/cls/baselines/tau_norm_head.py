@@ -20,6 +20,8 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from .finite_real import finite_real
+
 
 def tau_normalize(weight: torch.Tensor, tau: float = 1.0) -> torch.Tensor:
     """``w_c / ||w_c||^tau`` for every row ``w_c`` (Kang et al. 2020).
@@ -30,11 +32,18 @@ def tau_normalize(weight: torch.Tensor, tau: float = 1.0) -> torch.Tensor:
             they are.
 
     Returns:
-        torch.Tensor: Rescaled weights, shape (C, D).
+        torch.Tensor: Rescaled weights, shape (C, D), of ``weight``'s dtype;
+        a zero row stays zero.
     """
-    norms = weight.norm(p=2, dim=1, keepdim=True)
-    # a zero row stays zero instead of 0/0
-    return weight / norms.clamp_min(torch.finfo(weight.dtype).tiny).pow(tau)
+    # float64 and w / ||w|| * ||w||^(1 - tau): ||w||^tau of a tiny row
+    # underflows to 0 for tau > 1 (and its squares already underflow in
+    # float32), which would give inf or 0/0 = NaN
+    w = weight.double()
+    norms = w.norm(p=2, dim=1, keepdim=True)
+    nonzero = norms > 0
+    safe = torch.where(nonzero, norms, torch.ones_like(norms))
+    scaled = w / safe * safe.pow(1.0 - tau)
+    return torch.where(nonzero, scaled, torch.zeros_like(w)).to(weight.dtype)
 
 
 @MODELS.register_module()
@@ -50,7 +59,8 @@ class TauNormClsHead(LinearClsHead):
         num_classes (int): Number of classes.
         in_channels (int): Feature dimension.
         tau (float): Exponent chosen by the user; defaults to 1. Kang et al.
-            pick it on a validation split, never on the test split.
+            pick it on a validation split, never on the test split. Any
+            finite real number (numpy scalars too; not a bool).
         keep_bias (bool): Add ``fc.bias`` to the normalised logits.
             Defaults to False, as the authors' tau-normalisation code.
         **kwargs: ``loss``, ``topk``, ``cal_acc``, ``init_cfg`` of
@@ -63,12 +73,10 @@ class TauNormClsHead(LinearClsHead):
                  tau: float = 1.0,
                  keep_bias: bool = False,
                  **kwargs) -> None:
-        if not (isinstance(tau, (int, float)) and tau == tau
-                and abs(tau) != float('inf')):
-            raise ValueError(f'tau must be a finite number, got {tau!r}')
+        tau = finite_real(tau, 'tau', type(self).__name__)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          **kwargs)
-        self.tau = float(tau)
+        self.tau = tau
         self.keep_bias = bool(keep_bias)
 
     def tau_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
