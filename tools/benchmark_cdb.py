@@ -16,7 +16,9 @@
    the 20-category toy set; then an estimate for LVIS v0.5 (57k training
    images, a held-out cap of 10 images per category, i.e. at most 12,300
    held-out images) from the toy model's inference / training cost ratio
-   plus the measured evaluation cost.
+   plus the measured evaluation cost. ``tools/benchmark_lvis_eval.py``
+   times the fast evaluation backend (the hook's default) beside
+   ``LVISEval`` on such a set, with peak memory and worker processes.
 
 Prints its figures; it asserts nothing. Run with OMP_NUM_THREADS=1 on a quiet
 machine for stable numbers.

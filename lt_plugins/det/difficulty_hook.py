@@ -1,8 +1,10 @@
 """The CDB difficulty hook for detectors (SPEC section 1, paper section 3).
 
 Every ``interval`` epochs it runs the detector over a held-out,
-class-balanced LVIS split, computes per-category AP with the ``lvis`` API and
-turns it into class weights for every CDB loss in the model.
+class-balanced LVIS split, computes per-category AP (faster-coco-eval by
+default, the ``lvis`` API on request, the same numbers: see
+:mod:`lt_plugins.det.fast_lvis_eval`) and turns it into class weights for
+every CDB loss in the model.
 """
 import copy
 import os.path as osp
@@ -12,9 +14,11 @@ import numpy as np
 import torch
 from mmdet.registry import HOOKS
 from mmengine.evaluator import Evaluator
+from mmengine.model import is_model_wrapper
 
 from lt_plugins.engine.difficulty_hook import DifficultyHookBase
 from .cdb_loss import _CDBWeightedLoss
+from .fast_lvis_eval import resolve_backend
 from .lvis_per_category_metric import LVISPerCategoryMetric
 
 
@@ -44,9 +48,24 @@ class CDBDifficultyHook(DifficultyHookBase):
         metric (str): 'bbox' (default) or 'segm'.
         check_overlap (bool): Refuse to start when the held-out split shares
             images with the training set. Defaults to True.
+        backend (str): How per-category AP is computed: 'auto' (default:
+            faster-coco-eval when installed, else the ``lvis`` API, with a
+            log line), 'faster_coco_eval' or 'lvis'. The numbers are the
+            same (see :mod:`lt_plugins.det.fast_lvis_eval`).
+        eval_nproc (int): Processes rank 0 forks to share the categories of
+            the faster-coco-eval evaluation (the other ranks wait for it
+            anyway). Defaults to 1; the numbers do not depend on it.
         **kwargs: ``interval``, ``tau``, ``t_max``, ``eps``, ``d_min``,
-            ``power``, ``normalize``, ``history_file`` of
+            ``power``, ``normalize``, ``history_file``,
+            ``measure_before_train`` and the robust variants (off by
+            default) ``tau_max``, ``difficulty_momentum``,
+            ``warmup_epochs``, ``weight_floor`` of
             :class:`~lt_plugins.engine.DifficultyHookBase`.
+
+    ``before_train`` refuses, before the first iteration: a missing held-out
+    file, a model without a CDB loss, ``metric='segm'`` on a model without a
+    mask head, and a held-out file whose category ids (in label order)
+    differ from the training set's.
     """
 
     metric_name = 'AP'
@@ -56,8 +75,11 @@ class CDBDifficultyHook(DifficultyHookBase):
                  ann_file: Optional[str] = None,
                  metric: str = 'bbox',
                  check_overlap: bool = True,
+                 backend: str = 'auto',
+                 eval_nproc: int = 1,
                  **kwargs):
         super().__init__(**kwargs)
+        resolve_backend(backend)  # an unknown or missing backend fails now
         if metric not in ('bbox', 'segm'):
             raise ValueError(f"metric must be 'bbox' or 'segm', got "
                              f'{metric!r}')
@@ -71,6 +93,12 @@ class CDBDifficultyHook(DifficultyHookBase):
         self.ann_file = ann_file
         self.metric = metric
         self.check_overlap = check_overlap
+        self.backend = backend
+        if isinstance(eval_nproc, bool) or not isinstance(
+                eval_nproc, int) or eval_nproc < 1:
+            raise ValueError(f'eval_nproc must be an int >= 1, got '
+                             f'{eval_nproc!r}')
+        self.eval_nproc = eval_nproc
         self._dataloader = None
         self._evaluator = None
         self._classes: Sequence[str] = ()
@@ -88,6 +116,14 @@ class CDBDifficultyHook(DifficultyHookBase):
                 'CDBDifficultyHook is configured but the model has no CDB '
                 'loss; set loss_cls=dict(type="CDBCrossEntropyLoss", ...) (or '
                 'CDBFocalLoss / CDBSigmoidFocalLoss) in the head')
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        # two-stage detectors expose with_mask; the others have no mask head
+        if self.metric == 'segm' and not getattr(model, 'with_mask', False):
+            raise ValueError(
+                f"CDBDifficultyHook: metric='segm' needs a model with a mask "
+                f'head, but {type(model).__name__} has none; use '
+                "metric='bbox' or a Mask R-CNN-type model")
         self._dataloader = runner.build_dataloader(
             self.dataloader_cfg, seed=runner.seed)
         heldout = _base_dataset(self._dataloader.dataset)
@@ -106,16 +142,55 @@ class CDBDifficultyHook(DifficultyHookBase):
                     f'{loss.num_classes} but the data set has '
                     f'{len(self._classes)} classes')
         metric = LVISPerCategoryMetric(
-            ann_file=self.ann_file, metric=self.metric, prefix='cdb')
+            ann_file=self.ann_file, metric=self.metric, prefix='cdb',
+            backend=self.backend, nproc=self.eval_nproc)
         n_cats = len(metric._lvis_api.get_cat_ids())
         if n_cats != len(self._classes):
             raise ValueError(f'{self.ann_file} has {n_cats} categories but '
                              f'the data set has {len(self._classes)} classes')
+        self._check_category_ids(train, metric._lvis_api.get_cat_ids())
         if self.check_overlap:
             self._check_disjoint(train, set(metric._lvis_api.get_img_ids()))
         self._evaluator = Evaluator(metric)
         self._evaluator.dataset_meta = heldout.metainfo
         super().before_train(runner)
+
+    def _check_category_ids(self, train, heldout_cat_ids: Sequence) -> None:
+        """Raise unless the held-out file lists the training categories in
+        the training set's label order.
+
+        mmdet's LVIS data sets number the labels in the order of the json's
+        category list, and the metric maps label k back to the k-th category
+        of its own file; a held-out file with the same categories in another
+        order would credit every AP to the wrong class without an error.
+
+        Args:
+            train: The (unwrapped) training data set, with ``cat_ids``.
+            heldout_cat_ids (Sequence): Category ids of the held-out json,
+                in its order.
+        """
+        if getattr(train, 'cat_ids', None) is None and hasattr(
+                train, 'full_init'):
+            train.full_init()  # a lazily initialised data set
+        if getattr(train, 'cat_ids', None) is None:
+            raise TypeError(
+                f'the training data set ({type(train).__name__}) has no '
+                'cat_ids; CDBDifficultyHook needs an LVIS-type data set to '
+                'match its labels with the held-out categories')
+        train_ids = [int(c) for c in train.cat_ids]
+        heldout_ids = [int(c) for c in heldout_cat_ids]
+        if len(train_ids) != len(heldout_ids):
+            raise ValueError(
+                f'{self.ann_file} has {len(heldout_ids)} categories but the '
+                f'training annotation file {len(train_ids)}')
+        for label, (t, h) in enumerate(zip(train_ids, heldout_ids)):
+            if t != h:
+                raise ValueError(
+                    f'the held-out file {self.ann_file} lists its categories '
+                    'in another order, or with other ids, than the training '
+                    f'set: label {label} is category id {t} in training and '
+                    f'{h} in the held-out file; cut both files from the same '
+                    'LVIS json with tools/make_lvis_heldout.py')
 
     def _check_disjoint(self, train, heldout_ids: set) -> None:
         train_ids = (train.get_data_info(i)['img_id']

@@ -88,6 +88,20 @@ def test_bad_hook_arguments_are_named():
         CDBDifficultyHook(loader, tau='cubic')
     with pytest.raises(ValueError, match='interval'):
         CDBDifficultyHook(loader, interval=0)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match=f'eval_nproc.*{bad!r}'):
+            CDBDifficultyHook(loader, eval_nproc=bad)
+
+
+def test_eval_nproc_reaches_the_metric(tmp_path, data):
+    extra = HOOK.replace('dataloader=heldout_dataloader)',
+                         'dataloader=heldout_dataloader, eval_nproc=2)')
+    runner = _runner(tmp_path, data, 'toy/faster-rcnn_toy-lvis_cdb.py', extra)
+    hook = next(h for h in runner.hooks
+                if type(h).__name__ == 'CDBDifficultyHook')
+    hook.before_train(runner)
+    (metric, ) = hook._evaluator.metrics
+    assert metric.nproc == 2
 
 
 # ------------------------------------------------ numeric hook arguments

@@ -7,6 +7,7 @@ import torch
 from lvis import LVIS, LVISEval, LVISResults
 
 import lt_plugins.det  # noqa: F401
+from lt_plugins.data.lvis_split import write_lvis_subset
 from lt_plugins.det.lvis_per_category_metric import LVISPerCategoryMetric
 
 
@@ -89,7 +90,9 @@ def test_per_category_ap_matches_lvis_eval_and_summary(toy_lvis, tmp_path):
     assert per_cat[0] > 0.3
 
 
-def test_no_detections_scores_as_the_lvis_api_does(toy_lvis, tmp_path):
+@pytest.mark.parametrize('backend', ['faster_coco_eval', 'lvis'])
+def test_no_detections_scores_as_the_lvis_api_does(toy_lvis, tmp_path,
+                                                   backend):
     """AP 0 for categories with ground truth, -1 for one without."""
     data = json.load(open(toy_lvis['val']))
     cat_ids = [c['id'] for c in data['categories']]
@@ -99,13 +102,15 @@ def test_no_detections_scores_as_the_lvis_api_does(toy_lvis, tmp_path):
     ]
     ann = str(tmp_path / 'val.json')
     json.dump(data, open(ann, 'w'))
-    metric = LVISPerCategoryMetric(ann_file=ann)
+    metric = LVISPerCategoryMetric(ann_file=ann, backend=backend)
     img = data['images'][0]
+    # every image predicted, none with a detection
     metric.process({}, [
-        dict(img_id=img['id'], ori_shape=(64, 64),
+        dict(img_id=im['id'], ori_shape=(64, 64),
              pred_instances=dict(bboxes=torch.zeros(0, 4),
                                  scores=torch.zeros(0),
                                  labels=torch.zeros(0, dtype=torch.long)))
+        for im in data['images']
     ])
     res = metric.compute_metrics(metric.results)
 
@@ -125,6 +130,68 @@ def test_missing_annotation_file_is_named():
         LVISPerCategoryMetric(ann_file='nope.json')
 
 
+@pytest.mark.parametrize('backend', ['faster_coco_eval', 'lvis'])
+def test_scores_exactly_the_predicted_images(toy_lvis, tmp_path, backend):
+    """A dataloader covering part of the annotation file: the AP is the
+    lvis API's on a file holding just those images (LVISEval reads
+    ``params.img_ids``; setting ``params.imgIds`` scored every image)."""
+    ann = toy_lvis['val']
+    samples, flat, cat_ids = _predictions(ann, seed=5)
+    data = json.load(open(ann))
+    covered = [img['id'] for img in data['images'][:25]]
+    samples = [s for s in samples if s['img_id'] in covered]
+    flat = [d for d in flat if d['image_id'] in covered]
+    metric = LVISPerCategoryMetric(ann_file=ann, backend=backend)
+    metric.dataset_meta = dict(classes=tuple(range(len(cat_ids))))
+    metric.process({}, samples)
+    res = metric.compute_metrics(metric.results)
+
+    sub = str(tmp_path / 'covered.json')
+    write_lvis_subset(data, covered, sub)
+    ref, expect = _lvis_reference(sub, flat, tmp_path, cat_ids)
+    np.testing.assert_allclose(res['bbox_per_category_ap'], expect,
+                               atol=1e-6)
+    for key in ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc',
+                'APf'):
+        assert res[f'bbox_{key}'] == pytest.approx(ref[key], abs=1e-6), key
+    # scoring the whole file counts the uncovered images' objects as missed
+    whole, _ = _lvis_reference(ann, flat, tmp_path, cat_ids)
+    assert whole['AP'] < ref['AP'] - 0.05
+
+
+def test_both_backends_give_the_same_numbers(toy_lvis):
+    samples, _, cat_ids = _predictions(toy_lvis['val'], seed=6)
+    out = []
+    for backend in ('faster_coco_eval', 'lvis'):
+        metric = LVISPerCategoryMetric(ann_file=toy_lvis['val'],
+                                       backend=backend)
+        metric.dataset_meta = dict(classes=tuple(range(len(cat_ids))))
+        metric.process({}, samples)
+        out.append(metric.compute_metrics(metric.results))
+    assert out[0].keys() == out[1].keys()
+    for key in out[0]:
+        np.testing.assert_allclose(out[0][key], out[1][key], atol=1e-6)
+
+
+def test_predicted_image_outside_the_annotation_file_is_named(toy_lvis):
+    metric = LVISPerCategoryMetric(ann_file=toy_lvis['val'])
+    metric.dataset_meta = dict(classes=tuple(range(20)))
+    metric.process({}, [dict(img_id=987654, ori_shape=(64, 64),
+                             pred_instances=dict(
+                                 bboxes=torch.zeros(0, 4),
+                                 scores=torch.zeros(0),
+                                 labels=torch.zeros(0, dtype=torch.long)))])
+    with pytest.raises(ValueError, match='987654'):
+        metric.compute_metrics(metric.results)
+
+
+def test_bad_backend_and_nproc_are_refused_when_built(toy_lvis):
+    with pytest.raises(ValueError, match="'fastest'"):
+        LVISPerCategoryMetric(ann_file=toy_lvis['val'], backend='fastest')
+    with pytest.raises(ValueError, match='nproc'):
+        LVISPerCategoryMetric(ann_file=toy_lvis['val'], nproc=0)
+
+
 def test_lvis_accumulate_runs_under_numpy_2_and_scores_perfect_results_1(
         toy_lvis, tmp_path):
     import lvis.eval
@@ -142,3 +209,14 @@ def test_lvis_accumulate_runs_under_numpy_2_and_scores_perfect_results_1(
     assert all(ap == pytest.approx(1.0) or ap == -1 for ap in per_cat)
     for key in ('APr', 'APc', 'APf'):
         assert res[key] == pytest.approx(1.0) or res[key] == -1
+
+
+def test_difficulty_hook_takes_a_backend_and_refuses_an_unknown_one(
+        toy_lvis):
+    from lt_plugins.det.difficulty_hook import CDBDifficultyHook
+    loader = dict(dataset=dict(ann_file=toy_lvis['val']))
+    assert CDBDifficultyHook(dataloader=loader).backend == 'auto'
+    assert CDBDifficultyHook(dataloader=loader, backend='lvis').backend == \
+        'lvis'
+    with pytest.raises(ValueError, match="'fastest'"):
+        CDBDifficultyHook(dataloader=loader, backend='fastest')
