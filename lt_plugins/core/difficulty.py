@@ -15,6 +15,14 @@ Categories that could not be measured (LVIS reports AP ``-1`` for a category
 without ground truth in the held-out split; NaN is treated the same) keep their
 previous difficulty, or the mean difficulty of the measured categories when
 they never had one (SPEC section 1).
+
+Robust variants, all off by default (the paper's method is the default and
+none of them is part of it): a cap ``tau_max`` on the dynamic tau, an
+exponential moving average of the difficulty across measurements
+(``difficulty_momentum``) and a lower bound on the normalised weights
+(``weight_floor``); see :func:`compute_cdb_weights`. With a class at AP 0 the
+bias reaches ``B_M`` and the sigmoid tau ``T_M = 5``, so ``w ∝ (1 - A)^5``
+gives an easy class almost no weight; these options bound that.
 """
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Union
@@ -154,6 +162,13 @@ class CDBWeights:
             from a measurement, this one or an earlier one; the others hold
             the mean difficulty of the measured classes. Shape (C,).
         ratio (float): The unclamped ratio of :func:`performance_ratio`.
+        measured_difficulty (np.ndarray): ``clip(1 - A_c, d_min, 1)`` of this
+            measurement before any smoothing, NaN for unmeasured classes,
+            shape (C,).
+        tau_uncapped (float): tau before the ``tau_max`` cap (equal to
+            ``tau`` without a cap).
+        num_floored (int): Classes whose weight was raised to
+            ``weight_floor`` (0 without a floor).
     """
     weights: np.ndarray
     difficulty: np.ndarray
@@ -162,10 +177,33 @@ class CDBWeights:
     measured: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     ratio: float = 1.0
+    measured_difficulty: np.ndarray = field(
+        default_factory=lambda: np.zeros(0))
+    tau_uncapped: Optional[float] = None
+    num_floored: int = 0
+
+    def __post_init__(self):
+        if self.tau_uncapped is None:
+            self.tau_uncapped = self.tau
 
     @property
     def num_missing(self) -> int:
         return int((~self.measured).sum())
+
+
+def _check_option(name: str, value: Optional[float], low: float,
+                  high: float, low_open: bool, high_open: bool) -> None:
+    """Refuse a robust-variant option outside its range, naming it."""
+    if value is None:
+        return
+    v = float(value)
+    too_low = v <= low if low_open else v < low
+    too_high = v >= high if high_open else v > high
+    if not np.isfinite(v) or too_low or too_high:
+        interval = ('(' if low_open else '[') + f'{low:g}, {high:g}' + \
+            (')' if high_open or np.isinf(high) else ']')
+        raise ValueError(f'{name} must be None (off) or a finite number in '
+                         f'{interval}, got {value!r}')
 
 
 def compute_cdb_weights(performance: Sequence[float],
@@ -177,7 +215,10 @@ def compute_cdb_weights(performance: Sequence[float],
                         power: float = 2.0,
                         normalize: bool = True,
                         prev_known: Optional[np.ndarray] = None,
-                        prev_ratio: Optional[float] = None) -> CDBWeights:
+                        prev_ratio: Optional[float] = None,
+                        tau_max: Optional[float] = None,
+                        difficulty_momentum: Optional[float] = None,
+                        weight_floor: Optional[float] = None) -> CDBWeights:
     """Class weights from one per-class performance measurement.
 
     Classes without a value (SPEC section 1) keep their previous difficulty
@@ -186,6 +227,26 @@ def compute_cdb_weights(performance: Sequence[float],
     could be measured, the previous state is reused unchanged: the previous
     difficulties and ratio give the previous tau and weights (for the same
     tau mode); without a previous state every weight is 1 and tau is 0.
+
+    Robust variants (each off with ``None``, the default; off, the result is
+    bit for bit the paper's):
+
+    * ``tau_max``: ``tau = min(tau, tau_max)`` for a dynamic tau. A fixed
+      tau with a cap is refused (set the fixed tau lower instead).
+    * ``difficulty_momentum`` ``m``: a class measured now whose difficulty
+      came from an earlier measurement (``prev_known``) gets
+      ``d_t = m * d_{t-1} + (1 - m) * clip(1 - A_c, d_min, 1)``; a class
+      measured for the first time gets its measured difficulty. Unmeasured
+      classes keep SPEC's rule (their previous, i.e. smoothed, difficulty,
+      or the mean of the (smoothed) difficulties of the classes measured
+      now). The bias and tau use the raw performance of this measurement, as
+      paper eq. 5 defines them; only eq. 4 sees the smoothed difficulty.
+    * ``weight_floor`` ``f``: after the mean-1 normalisation
+      ``w' = w / mean(w)``, ``w'' = max(w', f)`` and the final weights are
+      ``w'' / mean(w'')`` (mean 1 again, so a floored class ends slightly
+      below ``f``, at ``f / mean(w'')``; the ratio of any weight to the
+      largest is at least ``f / max(w')``). With ``normalize=False`` the
+      floor is ``f * mean(w)`` and nothing is rescaled.
 
     Args:
         performance (Sequence[float]): Per-class accuracy or AP in ``[0, 1]``,
@@ -204,10 +265,30 @@ def compute_cdb_weights(performance: Sequence[float],
             ``prev_difficulty`` being a measured value.
         prev_ratio (float, optional): ``CDBWeights.ratio`` of the previous
             measurement, reused when nothing is measured now.
+        tau_max (float, optional): Cap on a dynamic tau, finite and >= 0.
+            Defaults to None (no cap, the paper).
+        difficulty_momentum (float, optional): ``m`` in ``[0, 1)``. Defaults
+            to None (no smoothing, the paper).
+        weight_floor (float, optional): ``f`` in ``(0, 1]``. Defaults to
+            None (no floor, the paper).
 
     Returns:
-        CDBWeights: Weights, difficulties, tau, bias, ratio and the masks.
+        CDBWeights: Weights, difficulties (smoothed when asked), tau, bias,
+        ratio, the masks, the raw measured difficulty, the uncapped tau and
+        the number of floored classes.
+
+    Raises:
+        ValueError: For a performance outside ``[0, 1]`` (other than -1/NaN),
+            a shape mismatch, a negative fixed tau, a fixed tau with
+            ``tau_max``, or an option outside its range.
     """
+    _check_option('tau_max', tau_max, 0.0, np.inf, False, False)
+    _check_option('difficulty_momentum', difficulty_momentum, 0.0, 1.0,
+                  False, True)
+    _check_option('weight_floor', weight_floor, 0.0, 1.0, True, False)
+    if tau_max is not None and not isinstance(tau, str):
+        raise ValueError(f'tau_max={tau_max!r} caps a dynamic tau; with a '
+                         f'fixed tau={tau!r} set the fixed value instead')
     perf = np.asarray(performance, dtype=np.float64).reshape(-1)
     if perf.size == 0:
         raise ValueError('performance is empty; expected one value per class')
@@ -229,32 +310,55 @@ def compute_cdb_weights(performance: Sequence[float],
         prev_known = np.ones(perf.shape, bool) if prev_known is None else \
             np.asarray(prev_known, dtype=bool).reshape(perf.shape)
         known |= prev_known
+    measured_difficulty = np.full_like(perf, np.nan)
 
     if not measured.any():
         if prev_difficulty is None:
             return CDBWeights(np.ones_like(perf), np.ones_like(perf), 0.0, 0.0,
-                              measured, known)
+                              measured, known,
+                              measured_difficulty=measured_difficulty)
         difficulty = prev_difficulty.copy()
         ratio = 1.0 if prev_ratio is None else float(prev_ratio)
     else:
         ratio = performance_ratio(perf[measured], eps)
-        difficulty = np.empty_like(perf)
-        difficulty[measured] = performance_to_difficulty(
+        measured_difficulty[measured] = performance_to_difficulty(
             perf[measured], d_min)
+        difficulty = measured_difficulty.copy()
+        if difficulty_momentum is not None and prev_difficulty is not None:
+            # an exponential moving average over measurements; a class whose
+            # previous value is only the mean fill starts from its own value
+            smooth = measured & prev_known
+            m = float(difficulty_momentum)
+            difficulty[smooth] = (m * prev_difficulty[smooth] +
+                                  (1.0 - m) * difficulty[smooth])
         carried = known & ~measured
         if carried.any():
             difficulty[carried] = prev_difficulty[carried]
         difficulty[~known] = difficulty[measured].mean()
-    bias = max(ratio - 1.0, 0.0)  # paper eq. 5
+    bias = max(ratio - 1.0, 0.0)  # paper eq. 5, from the raw performance
 
     if isinstance(tau, str):
         tau_value = dynamic_tau(bias, tau, t_max, eps, power, ratio)
     else:
         tau_value = float(tau)
         if not np.isfinite(tau_value) or tau_value < 0:
-            raise ValueError(f'a fixed tau must be finite and >= 0, got {tau!r}')
+            raise ValueError(
+                f'a fixed tau must be finite and >= 0, got {tau!r}')
+    tau_uncapped = float(tau_value)
+    if tau_max is not None:
+        tau_value = min(tau_value, float(tau_max))
     weights = difficulty**tau_value  # paper eq. 4
+    num_floored = 0
     if normalize:
         weights = weights / weights.mean()
+    if weight_floor is not None:
+        floor = float(weight_floor) if normalize else \
+            float(weight_floor) * weights.mean()
+        below = weights < floor
+        num_floored = int(below.sum())
+        weights = np.maximum(weights, floor)
+        if normalize:
+            weights = weights / weights.mean()
     return CDBWeights(weights, difficulty, float(tau_value), float(bias),
-                      measured, known, float(ratio))
+                      measured, known, float(ratio), measured_difficulty,
+                      tau_uncapped, num_floored)

@@ -6,6 +6,7 @@ everything else (SPEC section 1: schedule, weights, unmeasured classes,
 checkpointing, logging, history) lives here.
 """
 import json
+import logging
 import math
 import numbers
 import os
@@ -15,11 +16,18 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
 
 #: Key of the hook state inside an mmengine checkpoint.
 CHECKPOINT_KEY = 'cdb_difficulty'
+
+#: Settings that change what a measurement computes; written once into the
+#: history file (``options``) and into the checkpoint state.
+OPTION_NAMES = ('interval', 'tau', 't_max', 'eps', 'd_min', 'power',
+                'normalize', 'measure_before_train', 'tau_max',
+                'difficulty_momentum', 'warmup_epochs', 'weight_floor')
 
 
 def _check_real(name: str, value, low: float, high: float = math.inf,
@@ -66,14 +74,28 @@ class DifficultyHookBase(Hook):
     instead of leaving the others waiting); rank 0's result is then
     broadcast so all ranks hold bit-identical weights.
 
-    The state (difficulties, weights, tau, bias, the epoch they came from and
-    the full history) is written into every checkpoint and restored on
+    The state (difficulties, smoothed ones with ``difficulty_momentum``,
+    weights, tau, bias, the epoch they came from, the option values and the
+    full history) is written into every checkpoint and restored on
     ``--resume``. A checkpoint given as ``load_from`` (fine-tuning, a
     decoupled second stage) is a new run: its CDB state is not restored and
     the weights start at 1 (or at a fresh measurement with
     ``measure_before_train``), also in a loss whose ``class_weight`` buffer
     came with the loaded model. The history is also written as JSON to
-    ``<work_dir>/<history_file>``.
+    ``<work_dir>/<history_file>``: ``classes``, ``metric``, ``tau_mode``,
+    ``options`` (every setting of :data:`OPTION_NAMES`, once) and
+    ``history``, one record per measurement with the raw ``performance``,
+    its ``measured_difficulty`` ``clip(1 - A_c, d_min, 1)``, the
+    ``difficulty`` used (smoothed with ``difficulty_momentum``), ``tau``,
+    ``tau_uncapped``, ``bias``, ``num_floored`` and ``weights``.
+
+    Robust variants, all off by default (the defaults are the paper's
+    method; see :func:`lt_plugins.core.difficulty.compute_cdb_weights` for
+    the exact formulas): ``tau_max`` caps the dynamic tau,
+    ``difficulty_momentum`` smooths the difficulty across measurements,
+    ``warmup_epochs`` trains with weight 1 for that many epochs before the
+    first measurement, ``weight_floor`` bounds the normalised weights from
+    below.
 
     Args:
         interval (int): Measure after every ``interval`` epochs. Defaults
@@ -99,7 +121,25 @@ class DifficultyHookBase(Hook):
             scratch measures AP 0 everywhere and gets weight 1 anyway. It is
             skipped when ``--resume`` restored measured weights. Defaults to
             False (the paper's schedule: weight 1 before the first
-            measurement).
+            measurement). Refused together with ``warmup_epochs > 0``.
+        tau_max (float, optional): Cap on the dynamic tau, ``tau =
+            min(tau, tau_max)``, finite and >= 0. Refused with a fixed tau
+            (set that lower instead). Defaults to None (no cap).
+        difficulty_momentum (float, optional): ``m`` in ``[0, 1)``: a class
+            measured again gets ``d_t = m * d_{t-1} + (1 - m) *
+            d_measured``, one measured for the first time ``d_measured``;
+            unmeasured classes follow SPEC (previous difficulty, or the mean
+            of the measured ones). Bias and tau use the raw performance
+            (paper eq. 5). Defaults to None (no smoothing).
+        warmup_epochs (int): Epochs trained with weight 1 before the first
+            measurement, >= 0. Measurements follow the finished epochs ``e``
+            with ``e >= max(warmup_epochs, 1)`` and ``(e - warmup_epochs) %
+            interval == 0``: 0 gives the paper's schedule (after epochs
+            ``interval``, ``2 * interval``, ...), 3 with interval 2 measures
+            after epochs 3, 5, 7, ... Defaults to 0.
+        weight_floor (float, optional): ``f`` in ``(0, 1]``: the mean-1
+            weights are raised to at least ``f`` and normalised to mean 1
+            again. Defaults to None (no floor).
 
     Raises:
         TypeError, ValueError: For an argument outside its range, naming it
@@ -119,7 +159,11 @@ class DifficultyHookBase(Hook):
                  power: float = 2.0,
                  normalize: bool = True,
                  history_file: str = 'cdb_history.json',
-                 measure_before_train: bool = False):
+                 measure_before_train: bool = False,
+                 tau_max: Optional[float] = None,
+                 difficulty_momentum: Optional[float] = None,
+                 warmup_epochs: int = 0,
+                 weight_floor: Optional[float] = None):
         if isinstance(interval, bool) or not isinstance(interval, int) or \
                 interval < 1:
             raise ValueError(f'interval must be a positive int, got '
@@ -139,11 +183,42 @@ class DifficultyHookBase(Hook):
         if not isinstance(measure_before_train, bool):
             raise TypeError('measure_before_train must be a bool, got '
                             f'{measure_before_train!r}')
+        if tau_max is not None:
+            tau_max = _check_real('tau_max', tau_max, 0.0)
+            if not isinstance(tau, str):
+                raise ValueError(
+                    f'tau_max={tau_max!r} caps a dynamic tau, but tau={tau!r} '
+                    'is fixed; set the fixed tau to the value you want')
+        if difficulty_momentum is not None:
+            m = _check_real('difficulty_momentum', difficulty_momentum,
+                            -math.inf)
+            if not 0.0 <= m < 1.0:  # m = 1 would never update
+                raise ValueError('difficulty_momentum must be a finite '
+                                 'number in [0, 1), got '
+                                 f'{difficulty_momentum!r}')
+            difficulty_momentum = m
+        if weight_floor is not None:
+            weight_floor = _check_real('weight_floor', weight_floor, 0.0,
+                                       1.0, low_open=True)
+        if isinstance(warmup_epochs, bool) or \
+                not isinstance(warmup_epochs, int) or warmup_epochs < 0:
+            raise ValueError('warmup_epochs must be an int >= 0, got '
+                             f'{warmup_epochs!r}')
+        if warmup_epochs and measure_before_train:
+            # one asks for weights in epoch 1, the other for weight 1 there
+            raise ValueError(
+                f'warmup_epochs={warmup_epochs} trains the first epochs with '
+                'weight 1, measure_before_train=True weights the first epoch; '
+                'use one of them')
         self.interval = interval
         self.tau = tau
         self.normalize = normalize
         self.history_file = history_file
         self.measure_before_train = measure_before_train
+        self.tau_max = tau_max
+        self.difficulty_momentum = difficulty_momentum
+        self.warmup_epochs = warmup_epochs
+        self.weight_floor = weight_floor
         self.difficulty: Optional[np.ndarray] = None
         # classes whose difficulty comes from a measurement (the others hold
         # the mean of the measured ones, re-filled at every measurement)
@@ -171,6 +246,12 @@ class DifficultyHookBase(Hook):
 
     # --------------------------------------------------------------- hooks
     def before_train(self, runner) -> None:
+        max_epochs = getattr(runner, 'max_epochs', None)
+        if self.warmup_epochs and isinstance(max_epochs, int) and \
+                self.warmup_epochs >= max_epochs:
+            runner.logger.warning(
+                f'CDB warmup_epochs={self.warmup_epochs} >= max_epochs='
+                f'{max_epochs}: every epoch trains with weight 1')
         if self.weights is not None:  # restored by --resume
             self.apply_weights(runner, self.weights)
         elif self.measure_before_train:
@@ -182,10 +263,28 @@ class DifficultyHookBase(Hook):
             self.apply_weights(runner,
                                np.ones(len(self.class_names(runner))))
 
+    def measures_after(self, epoch: int) -> bool:
+        """Whether a measurement follows ``epoch`` finished epochs.
+
+        Args:
+            epoch (int): Number of finished epochs (1 after the first).
+
+        Returns:
+            bool: True for ``epoch >= max(warmup_epochs, 1)`` with
+            ``(epoch - warmup_epochs) % interval == 0``.
+        """
+        return epoch >= max(self.warmup_epochs, 1) and \
+            (epoch - self.warmup_epochs) % self.interval == 0
+
     def after_train_epoch(self, runner) -> None:
-        if not self.every_n_epochs(runner, self.interval):
+        if not self.measures_after(runner.epoch + 1):
             return
         self.update(runner, runner.epoch + 1)
+
+    @property
+    def options(self) -> dict:
+        """The settings of :data:`OPTION_NAMES`, JSON-ready."""
+        return {name: getattr(self, name) for name in OPTION_NAMES}
 
     def update(self, runner, epoch: int) -> dict:
         """Measure, compute the weights, push them, log them.
@@ -200,7 +299,10 @@ class DifficultyHookBase(Hook):
         performance = np.asarray(self.measure(runner), dtype=np.float64)
         result = compute_cdb_weights(
             performance, self.tau, self.difficulty, self.t_max, self.eps,
-            self.d_min, self.power, self.normalize, self.known, self.ratio)
+            self.d_min, self.power, self.normalize, self.known, self.ratio,
+            tau_max=self.tau_max,
+            difficulty_momentum=self.difficulty_momentum,
+            weight_floor=self.weight_floor)
         names = list(self.class_names(runner))
         if len(names) != len(result.weights):
             raise ValueError(f'{len(names)} class names but '
@@ -209,6 +311,7 @@ class DifficultyHookBase(Hook):
         record = dict(
             epoch=int(epoch),
             tau=result.tau,
+            tau_uncapped=result.tau_uncapped,
             bias=result.bias,
             ratio=result.ratio,
             mean_performance=float(measured.mean())
@@ -218,7 +321,12 @@ class DifficultyHookBase(Hook):
             never_measured=[n for n, k in zip(names, result.known) if not k],
             performance=[float(p) if m else None
                          for p, m in zip(performance, result.measured)],
+            measured_difficulty=[
+                float(d) if m else None for d, m in zip(
+                    result.measured_difficulty, result.measured)
+            ],
             difficulty=result.difficulty.tolist(),
+            num_floored=result.num_floored,
             weights=result.weights.tolist())
         shared = [record]
         broadcast_object_list(shared, src=0)
@@ -265,6 +373,7 @@ class DifficultyHookBase(Hook):
             known=None if self.known is None else self.known.tolist(),
             ratio=self.ratio,
             weights=None if self.weights is None else self.weights.tolist(),
+            options=self.options,
             history=self.history)
 
     def load_state_dict(self, state: dict) -> None:
@@ -280,6 +389,20 @@ class DifficultyHookBase(Hook):
         self.weights = None if state['weights'] is None else \
             np.asarray(state['weights'], dtype=np.float64)
         self.history = list(state['history'])
+        # checkpoints written before `options` existed ran the paper's
+        # method; a resume with other settings continues from the restored
+        # (e.g. smoothed) difficulty under the new ones
+        saved = state.get('options')
+        if saved is not None:
+            changed = {k: (saved[k], v) for k, v in self.options.items()
+                       if k in saved and saved[k] != v}
+            if changed:
+                print_log(
+                    'CDB: the checkpoint was written with other settings; '
+                    'continuing with the current ones: ' + ', '.join(
+                        f'{k}={new!r} (was {old!r})'
+                        for k, (old, new) in changed.items()),
+                    logger='current', level=logging.WARNING)
 
     # ------------------------------------------------------------- logging
     def _log(self, runner, record: dict) -> None:
@@ -295,15 +418,23 @@ class DifficultyHookBase(Hook):
         }
         if mean_perf is not None:
             scalars[f'cdb/mean_{self.metric_name}'] = mean_perf
+        if self.tau_max is not None:
+            scalars['cdb/tau_uncapped'] = record['tau_uncapped']
+        if self.weight_floor is not None:
+            scalars['cdb/num_floored'] = record['num_floored']
         runner.visualizer.add_scalars(scalars, step=record['epoch'])
         missing = record['missing']
-        msg = (f'CDB after epoch {record["epoch"]}: tau={record["tau"]:.4f} '
-               f'bias={record["bias"]:.4f} mean held-out '
+        capped = '' if record['tau'] == record['tau_uncapped'] else \
+            f' (capped from {record["tau_uncapped"]:.4f})'
+        floored = '' if self.weight_floor is None else \
+            f'; {record["num_floored"]} weights raised to the floor'
+        msg = (f'CDB after epoch {record["epoch"]}: tau={record["tau"]:.4f}'
+               f'{capped} bias={record["bias"]:.4f} mean held-out '
                f'{self.metric_name}='
                + ('n/a' if mean_perf is None else f'{mean_perf:.4f}') +
                f' weights min/mean/max={w.min():.3f}/{w.mean():.3f}/'
-               f'{w.max():.3f}; {len(missing)} of {len(w)} classes without '
-               f'{self.metric_name}')
+               f'{w.max():.3f}{floored}; {len(missing)} of {len(w)} classes '
+               f'without {self.metric_name}')
         if missing:
             shown = ', '.join(missing[:10])
             more = f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''
@@ -321,5 +452,6 @@ class DifficultyHookBase(Hook):
         tmp = path + '.tmp'
         with open(tmp, 'w') as f:
             json.dump(dict(classes=names, metric=self.metric_name,
-                           tau_mode=self.tau, history=self.history), f)
+                           tau_mode=self.tau, options=self.options,
+                           history=self.history), f)
         os.replace(tmp, path)

@@ -64,7 +64,10 @@ class CDBClsHook(DifficultyHookBase):
             ``DefaultSampler(shuffle=False, round_up=False)``; ``round_up``
             is forced off so that no image is counted twice under DDP.
         **kwargs: ``interval``, ``tau``, ``t_max``, ``eps``, ``d_min``,
-            ``power``, ``normalize``, ``history_file`` of the base hook.
+            ``power``, ``normalize``, ``history_file``,
+            ``measure_before_train`` and the robust variants (off by
+            default) ``tau_max``, ``difficulty_momentum``,
+            ``warmup_epochs``, ``weight_floor`` of the base hook.
     """
 
     metric_name = 'accuracy'
