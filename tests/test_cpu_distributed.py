@@ -1,4 +1,6 @@
 """Starting and ending a gloo run on a CPU-only machine."""
+import datetime
+
 import pytest
 import torch
 import torch.distributed as torch_dist
@@ -44,3 +46,23 @@ def test_gloo_group_is_started_and_closed(monkeypatch):
     finally:
         if torch_dist.is_initialized():
             torch_dist.destroy_process_group()
+
+
+def _group_timeout() -> datetime.timedelta:
+    group = torch_dist.distributed_c10d._get_default_group()
+    return group._get_backend(torch.device('cpu')).options._timeout
+
+
+def test_gloo_group_takes_the_configs_timeout(monkeypatch):
+    # the LVIS configs raise it above an LVIS evaluation on rank 0
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', str(free_port()))
+    cfg = Config(dict(launcher='pytorch', env_cfg=dict(
+        dist_cfg=dict(backend='nccl', timeout=7200))))
+    try:
+        assert prepare_cpu_distributed(cfg) is True
+        assert _group_timeout() == datetime.timedelta(seconds=7200)
+    finally:
+        close_distributed()

@@ -35,12 +35,19 @@ chunks (bounded memory) and can be split over processes (``nproc``, forked
 workers); neither changes any number (tested).
 
 The ``lvis`` API stays available as ``backend='lvis'``, and ``'auto'`` falls
-back to it, with one log line, where faster-coco-eval is not installed (or
-is not of the tested 1.8 series: the backend calls it below its public
-``evaluate()``, to skip the Python work that method does for every
-(image, category) pair).
+back to it, with one log line, where faster-coco-eval is not installed, its
+C++ extension cannot be imported, or it is not of the tested 1.8 series (the
+backend calls it below its public ``evaluate()``, to skip the Python work
+that method does for every (image, category) pair).
+
+Annotation files the ``lvis`` API refuses (an evaluated image without
+``neg_category_ids`` or ``not_exhaustive_category_ids``, a category
+``frequency`` other than r/c/f) are refused by both backends, with an error
+naming the image or category; so are files it could not score at all (no
+categories, a ground truth of a category that is not in ``categories``).
 """
 import gc
+import importlib
 import json
 import logging
 import math
@@ -63,8 +70,21 @@ AREA_RANGES = ((0**2, 1e5**2), (0**2, 32**2), (32**2, 96**2),
 FREQUENCY_GROUPS = ('r', 'c', 'f')
 # the faster-coco-eval release series the backend is tested with
 TESTED_FASTER_COCO_EVAL = '1.8'
+# its compiled modules the backend calls (evaluation; mask area and IoU)
+FASTER_COCO_EVAL_CPP = ('faster_coco_eval.faster_eval_api_cpp',
+                        'faster_coco_eval.mask_api_new_cpp')
 
-_fallback_logged = False
+# warnings already logged by this process: each says something about the
+# environment or the annotation file, which does not change between the
+# evaluations of one run (one per epoch in a hook)
+_LOGGED_ONCE: set = set()
+
+
+def _warn_once(msg: str) -> None:
+    """Log ``msg`` as a warning the first time this process asks to."""
+    if msg not in _LOGGED_ONCE:
+        _LOGGED_ONCE.add(msg)
+        print_log(msg, logger='current', level=logging.WARNING)
 
 
 @dataclass
@@ -106,23 +126,36 @@ def faster_coco_eval_version() -> Optional[str]:
     return str(getattr(faster_coco_eval, '__version__', '?'))
 
 
+def _cpp_import_error() -> Optional[str]:
+    """Why a compiled module of :data:`FASTER_COCO_EVAL_CPP` cannot be
+    imported (a build for another Python or numpy, a missing shared
+    library), None when all can."""
+    for name in FASTER_COCO_EVAL_CPP:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            return f'its C++ extension {name} cannot be imported ({e})'
+    return None
+
+
 def resolve_backend(backend: str) -> str:
     """The backend that ``backend`` stands for here.
 
     Args:
         backend (str): One of :data:`BACKENDS`. ``'auto'`` is
             ``'faster_coco_eval'`` when a tested version
-            (:data:`TESTED_FASTER_COCO_EVAL`) is installed, else ``'lvis'``
-            (with one log line per process saying why).
+            (:data:`TESTED_FASTER_COCO_EVAL`) is installed and its C++
+            extension imports, else ``'lvis'`` (with one log line per
+            process saying why).
 
     Returns:
         str: ``'faster_coco_eval'`` or ``'lvis'``.
 
     Raises:
         ValueError: For an unknown name.
-        ImportError: For ``'faster_coco_eval'`` when it is not installed.
+        ImportError: For ``'faster_coco_eval'`` when it is not installed or
+            its C++ extension cannot be imported.
     """
-    global _fallback_logged
     if backend not in BACKENDS:
         raise ValueError(f'LVIS evaluation backend must be one of {BACKENDS},'
                          f' got {backend!r}')
@@ -134,23 +167,33 @@ def resolve_backend(backend: str) -> str:
             "backend='faster_coco_eval' needs the faster-coco-eval package "
             f'(pip install faster-coco-eval=={TESTED_FASTER_COCO_EVAL}.0); '
             "or use backend='auto' / 'lvis'")
+    # the package can import while a compiled module it loads lazily does
+    # not; found here rather than at the first evaluation, mid-training
+    cpp_error = None if version is None else _cpp_import_error()
+    if cpp_error is not None and backend == 'faster_coco_eval':
+        raise ImportError(
+            f'faster-coco-eval {version} is installed but {cpp_error}; '
+            f'reinstall it (pip install --force-reinstall '
+            f'faster-coco-eval=={TESTED_FASTER_COCO_EVAL}.0) or use '
+            "backend='auto' / 'lvis'")
     # the backend drives faster-coco-eval below its public API (to skip
     # its per-pair Python work); other versions may differ there
     tested = version is not None and (
         version.startswith(TESTED_FASTER_COCO_EVAL + '.'))
-    if backend == 'faster_coco_eval' or tested:
+    if cpp_error is None and (backend == 'faster_coco_eval' or tested):
         return 'faster_coco_eval'
-    if not _fallback_logged:
-        why = ('is not installed' if version is None else
-               f'{version} is installed, not the tested '
+    if version is None:
+        why = 'is not installed'
+    elif cpp_error is not None:
+        why = f'{version} is installed but {cpp_error}'
+    else:
+        why = (f'{version} is installed, not the tested '
                f'{TESTED_FASTER_COCO_EVAL}.x')
-        print_log(
-            f'faster-coco-eval {why}: LVIS AP is computed with the lvis API '
-            '(same numbers, several times slower; pip install '
-            f'faster-coco-eval=={TESTED_FASTER_COCO_EVAL}.0 for the fast '
-            "backend, or backend='faster_coco_eval' to use this version)",
-            logger='current', level=logging.WARNING)
-        _fallback_logged = True
+    _warn_once(
+        f'faster-coco-eval {why}: LVIS AP is computed with the lvis API '
+        '(same numbers, several times slower; pip install '
+        f'faster-coco-eval=={TESTED_FASTER_COCO_EVAL}.0 for the fast '
+        "backend, or backend='faster_coco_eval' to use this version)")
     return 'lvis'
 
 
@@ -166,6 +209,46 @@ def _load_gt(gt) -> dict:
         return dataset
     raise TypeError(f'gt must be an LVIS json path, dict or lvis.LVIS, got '
                     f'{type(gt).__name__}')
+
+
+def _check_gt(data: dict, img_ids: List[int]) -> None:
+    """Refuse what the ``lvis`` API refuses, or could not score, early and
+    by name.
+
+    Raises:
+        ValueError: For no categories, a category whose ``frequency`` is
+            missing or not r/c/f (``LVISEval`` fails on it, and it would fall
+            out of APr/c/f), a ground truth of a category not in
+            ``categories`` (``LVISEval`` skips it silently: a broken file),
+            or an evaluated image without ``neg_category_ids`` or
+            ``not_exhaustive_category_ids`` (``LVISEval`` fails on it).
+    """
+    if not data.get('categories'):
+        raise ValueError('the LVIS annotations have no categories: nothing '
+                         'to evaluate')
+    for c in data['categories']:
+        if c.get('frequency') not in FREQUENCY_GROUPS:
+            raise ValueError(
+                f"category {c.get('id')!r} has frequency "
+                f"{c.get('frequency', '<missing>')!r}; LVIS frequency groups "
+                f'are {FREQUENCY_GROUPS}')
+    known_cats = {c['id'] for c in data['categories']}
+    for a in data['annotations']:
+        if a['category_id'] not in known_cats:
+            raise ValueError(
+                f"ground truth annotation {a.get('id')!r} has category id "
+                f"{a['category_id']!r}, which is not in the annotations' "
+                'categories')
+    evaluated = set(img_ids)
+    for img in data['images']:
+        if img['id'] not in evaluated:
+            continue
+        for key in ('neg_category_ids', 'not_exhaustive_category_ids'):
+            if key not in img:
+                raise ValueError(
+                    f"image {img['id']!r} has no {key!r}; LVIS evaluation "
+                    'needs it for every evaluated image (an empty list where '
+                    'there are none)')
 
 
 def _positive_area(area) -> bool:
@@ -273,8 +356,13 @@ def evaluate_lvis_ap(gt,
 
     Raises:
         ValueError: For an unknown ``iou_type``/``backend``, ``nproc < 1``,
-            image ids not in ``gt``, or ``segm`` results without masks.
-        ImportError: For ``backend='faster_coco_eval'`` without the package.
+            image ids not in ``gt``, ``segm`` results without masks, or
+            annotations the ``lvis`` API refuses or cannot score (no
+            categories, a frequency other than r/c/f, a ground truth of an
+            unknown category, an evaluated image without
+            ``neg_category_ids``/``not_exhaustive_category_ids``).
+        ImportError: For ``backend='faster_coco_eval'`` without the package
+            or its C++ extension.
     """
     if iou_type not in ('bbox', 'segm'):
         raise ValueError(f"iou_type must be 'bbox' or 'segm', got "
@@ -299,6 +387,7 @@ def evaluate_lvis_ap(gt,
             raise ValueError(
                 f'{len(unknown)} image ids to evaluate are not in the LVIS '
                 f'annotations (e.g. {unknown[:5]})')
+    _check_gt(data, img_ids)
     stray = {d['image_id'] for d in detections} - known_imgs
     if stray:
         raise ValueError(
@@ -315,9 +404,8 @@ def evaluate_lvis_ap(gt,
             raise ValueError(
                 "the annotations set 'ignore' on some ground truth, which "
                 "only the lvis API honours; use backend='lvis' or 'auto'")
-        print_log(
-            "ground truth with an 'ignore' flag: evaluating with the lvis "
-            'API', logger='current', level=logging.WARNING)
+        _warn_once("ground truth with an 'ignore' flag: evaluating with the "
+                   'lvis API')
         backend = 'lvis'
     cat_ids = sorted(c['id'] for c in data['categories'])
     freq_of = {c['id']: c['frequency'] for c in data['categories']}
@@ -328,7 +416,7 @@ def evaluate_lvis_ap(gt,
         summary = _summarize(precision, recall, freqs)
     elif backend == 'lvis':
         precision, recall, summary = _lvis_api_eval(
-            gt, data, detections, iou_type, img_ids, cat_ids, freqs)
+            data, detections, iou_type, img_ids, cat_ids, freqs)
     else:
         # the evaluation allocates several objects per detection, all alive
         # until it ends; the cyclic collector would rescan them again and
@@ -348,7 +436,7 @@ def evaluate_lvis_ap(gt,
 
 
 # ------------------------------------------------------------ lvis API
-def _lvis_api_eval(gt, data: dict, detections: Sequence[dict],
+def _lvis_api_eval(data: dict, detections: Sequence[dict],
                    iou_type: str, img_ids: List[int], cat_ids: List[int],
                    freqs: List[str]
                    ) -> Tuple[np.ndarray, np.ndarray, Dict[str, float]]:
@@ -362,14 +450,14 @@ def _lvis_api_eval(gt, data: dict, detections: Sequence[dict],
         # every category with ground truth 0 and the others -1
         precision, recall = _no_detection_arrays(data, img_ids, cat_ids)
         return precision, recall, _summarize(precision, recall, freqs)
-    if isinstance(gt, LVIS):
-        lvis_gt = gt
-    else:
-        lvis_gt = LVIS.__new__(LVIS)  # LVIS() only reads a path
-        lvis_gt.logger = logging.getLogger('lvis.lvis')
-        lvis_gt.dataset = dict(
-            data, annotations=[dict(a) for a in data['annotations']])
-        lvis_gt._create_index()
+    # also for a caller's lvis.LVIS: LVISEval sets ``ignore`` in its ground
+    # truth records and replaces polygons with RLEs there. It only assigns
+    # keys, so a new record dict per annotation keeps the caller's intact
+    lvis_gt = LVIS.__new__(LVIS)  # LVIS() only reads a path
+    lvis_gt.logger = logging.getLogger('lvis.lvis')
+    lvis_gt.dataset = dict(
+        data, annotations=[dict(a) for a in data['annotations']])
+    lvis_gt._create_index()
     lvis_dt = LVISResults(lvis_gt, [dict(d) for d in detections],
                           max_dets=LVIS_MAX_DETS)
     ev = LVISEval(lvis_gt, lvis_dt, iou_type)

@@ -4,8 +4,10 @@ mmengine's ``BaseMetric.evaluate`` gathers the predictions on rank 0, computes
 the metric there and broadcasts the result; the other ranks wait in the
 broadcast. When ``compute_metrics`` raises on rank 0 (a broken annotation
 file, a bug in an evaluation library), rank 0 leaves and the other ranks wait
-in the collective until the job's timeout, often hours later, with no error
-in their logs. :class:`RankZeroErrorsMixin` broadcasts the outcome either way,
+in the collective until the process group's timeout (torch's defaults: 30
+minutes for gloo, 10 minutes for NCCL; ``dist_cfg=dict(timeout=...)`` sets
+it), and then fail with a timeout that does not say what went wrong on rank
+0. :class:`RankZeroErrorsMixin` broadcasts the outcome either way,
 so every rank raises, rank 0 with the original exception and the others with
 its message and rank 0's traceback.
 """

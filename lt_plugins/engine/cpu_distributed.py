@@ -8,6 +8,7 @@ GPU, :func:`prepare_cpu_distributed` starts the gloo process group itself
 ``device_ids=None``. On a GPU machine it does nothing.
 :func:`close_distributed` ends a finished distributed run cleanly.
 """
+import datetime
 import os
 
 import torch
@@ -32,10 +33,15 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
             f'launcher {cfg.launcher!r} without a GPU is not supported; use '
             'torchrun with --launcher pytorch (gloo backend)')
     if not torch_dist.is_initialized():
+        # the config's timeout (seconds), as mmengine's init_dist takes it
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+        kwargs = {} if timeout is None else dict(
+            timeout=datetime.timedelta(seconds=timeout))
         torch_dist.init_process_group(
             backend='gloo',
             rank=int(os.environ['RANK']),
-            world_size=int(os.environ['WORLD_SIZE']))
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
     wrapper = cfg.get('model_wrapper_cfg', None)
     if wrapper is None:
         # what mmengine's default wrapper does, minus the GPU device id

@@ -125,6 +125,65 @@ def lvis_sized():
     return gt, dets
 
 
+def test_a_callers_lvis_object_is_not_modified(toy_lvis, tmp_path):
+    """LVISEval writes ``ignore`` into its ground truth records and replaces
+    their polygons by RLEs; the evaluation works on copies."""
+    gt = json.load(open(toy_lvis['val']))
+    dets = toy_detections(gt, masks=True)
+    lvis_gt = LVIS(toy_lvis['val'])
+    before = copy.deepcopy(lvis_gt.dataset)
+    res = evaluate_lvis_ap(lvis_gt, dets, 'segm', backend='lvis')
+    assert lvis_gt.dataset == before
+    ann = lvis_gt.anns[before['annotations'][0]['id']]
+    assert 'ignore' not in ann and isinstance(ann['segmentation'], list)
+    assert_same(res, *lvis_api(gt, dets, 'segm', tmp_path))
+
+
+def _unknown_category(gt, dets):
+    # detections of a category id that no annotation file category has
+    for d in dets[::4]:
+        d['category_id'] = 10**6
+    return gt, dets
+
+
+def _float_image_ids(gt, dets):
+    for d in dets[::2]:
+        d['image_id'] = float(d['image_id'])
+    return gt, dets
+
+
+def _areas_on_range_edges(gt, dets):
+    # ground truth and detection areas exactly 32**2 and 96**2: in both
+    # neighbouring ranges (LVISEval's ``lo <= area <= hi``)
+    for i, a in enumerate(gt['annotations']):
+        if i % 3 < 2:
+            a['area'] = float((32, 96)[i % 3]**2)
+    background = [d for d in dets if d['bbox'][2:] == [10.0, 12.0]]
+    for i, d in enumerate(background):
+        if i % 3 < 2:
+            d['bbox'][2:] = [(16.0, 64.0), (96.0, 96.0)][i % 3]
+    assert len(background) > 50
+    return gt, dets
+
+
+def _categories_not_sorted(gt, dets):
+    gt['categories'] = gt['categories'][::-1]
+    return gt, dets
+
+
+@pytest.mark.parametrize('case', [_unknown_category, _float_image_ids,
+                                  _areas_on_range_edges,
+                                  _categories_not_sorted])
+def test_unusual_inputs_score_as_the_lvis_api(toy_lvis, tmp_path, case):
+    gt = json.load(open(toy_lvis['val']))
+    gt, dets = case(gt, toy_detections(gt, seed=5))
+    ref = lvis_api(gt, dets, 'bbox', tmp_path)
+    assert 0.05 < ref[1]['AP'] < 0.95 and ref[1]['APs'] > -1
+    for backend in ('faster_coco_eval', 'lvis'):
+        assert_same(evaluate_lvis_ap(gt, dets, 'bbox', backend=backend),
+                    *ref)
+
+
 @pytest.mark.parametrize('iou_type', ['bbox', 'segm'])
 def test_lvis_sized_set_matches_the_lvis_api(lvis_sized, tmp_path, iou_type):
     gt, dets = lvis_sized
@@ -239,12 +298,17 @@ def test_ignore_flag_goes_to_the_lvis_api(toy_lvis, tmp_path, monkeypatch):
     dets = toy_detections(gt, seed=3)
     gt['annotations'][0]['ignore'] = 1
     logged = []
+    monkeypatch.setattr(fle, '_LOGGED_ONCE', set())
     monkeypatch.setattr(fle, 'print_log', lambda msg, **kw: logged.append(
         msg))
     ref = lvis_api(gt, dets, 'bbox', tmp_path)
     res = evaluate_lvis_ap(gt, dets, 'bbox', backend='auto')
     assert res.backend == 'lvis' and 'ignore' in logged[0]
     assert_same(res, *ref)
+    # said once per process, not at every evaluation (every epoch in a hook)
+    assert evaluate_lvis_ap(gt, dets, 'bbox', backend='auto').backend == \
+        'lvis'
+    assert len(logged) == 1
     with pytest.raises(ValueError, match="'ignore'"):
         evaluate_lvis_ap(gt, dets, 'bbox', backend='faster_coco_eval')
 
@@ -258,7 +322,7 @@ def test_auto_falls_back_to_the_lvis_api_with_one_log_line(
     assert fast.backend == 'faster_coco_eval'
     # an environment without faster-coco-eval: its import fails
     monkeypatch.setitem(sys.modules, 'faster_coco_eval', None)
-    monkeypatch.setattr(fle, '_fallback_logged', False)
+    monkeypatch.setattr(fle, '_LOGGED_ONCE', set())
     logged = []
     monkeypatch.setattr(fle, 'print_log', lambda msg, **kw: logged.append(
         msg))
@@ -278,13 +342,35 @@ def test_auto_uses_only_the_tested_faster_coco_eval_series(monkeypatch):
     assert faster_coco_eval.__version__.startswith(
         fle.TESTED_FASTER_COCO_EVAL + '.')
     monkeypatch.setattr(faster_coco_eval, '__version__', '2.0.0')
-    monkeypatch.setattr(fle, '_fallback_logged', False)
+    monkeypatch.setattr(fle, '_LOGGED_ONCE', set())
     logged = []
     monkeypatch.setattr(fle, 'print_log', lambda msg, **kw: logged.append(
         msg))
     assert fle.resolve_backend('auto') == 'lvis'
     assert '2.0.0 is installed' in logged[0]
     assert fle.resolve_backend('faster_coco_eval') == 'faster_coco_eval'
+
+
+def test_auto_falls_back_when_the_cpp_extension_does_not_import(
+        toy_lvis, monkeypatch):
+    """The package imports, the compiled module it evaluates with does not:
+    'auto' falls back at once instead of failing at the first evaluation."""
+    import faster_coco_eval  # noqa: F401 (the package itself imports)
+    assert fle.resolve_backend('auto') == 'faster_coco_eval'
+    monkeypatch.setitem(sys.modules, 'faster_coco_eval.faster_eval_api_cpp',
+                        None)
+    with pytest.raises(ImportError):
+        import faster_coco_eval.faster_eval_api_cpp  # noqa: F401
+    monkeypatch.setattr(fle, '_LOGGED_ONCE', set())
+    logged = []
+    monkeypatch.setattr(fle, 'print_log', lambda msg, **kw: logged.append(
+        msg))
+    assert fle.resolve_backend('auto') == 'lvis'
+    res = evaluate_lvis_ap(toy_lvis['val'], [], 'bbox', backend='auto')
+    assert res.backend == 'lvis'
+    assert len(logged) == 1 and 'faster_eval_api_cpp' in logged[0]
+    with pytest.raises(ImportError, match='faster_eval_api_cpp'):
+        fle.resolve_backend('faster_coco_eval')
 
 
 # ----------------------------------------------------------- bad input
@@ -305,3 +391,53 @@ def test_bad_arguments_are_named(toy_lvis):
         evaluate_lvis_ap(gt, [dict(image_id=json.load(open(gt))['images'][0]
                                    ['id'], category_id=1, score=1.0,
                                    bbox=[0, 0, 1, 1])], 'segm')
+
+
+@pytest.mark.parametrize('backend', ['faster_coco_eval', 'lvis'])
+def test_annotations_nothing_can_be_scored_on_are_named(toy_lvis, backend):
+    gt = json.load(open(toy_lvis['val']))
+    with pytest.raises(ValueError, match='no categories'):
+        evaluate_lvis_ap(dict(gt, categories=[]), [], backend=backend)
+    bad = copy.deepcopy(gt)
+    ann = bad['annotations'][3]
+    ann['category_id'] = 777
+    with pytest.raises(ValueError, match=rf"annotation {ann['id']}\b.*777"):
+        evaluate_lvis_ap(bad, [], backend=backend)
+
+
+@pytest.mark.parametrize('key', ['neg_category_ids',
+                                 'not_exhaustive_category_ids'])
+def test_an_image_without_federated_lists_is_refused_as_by_the_lvis_api(
+        toy_lvis, tmp_path, key):
+    gt = json.load(open(toy_lvis['val']))
+    dets = toy_detections(gt, seed=6)
+    img = gt['images'][7]
+    del img[key]
+    with pytest.raises(KeyError):
+        lvis_api(gt, dets, 'bbox', tmp_path)
+    for backend in ('faster_coco_eval', 'lvis'):
+        with pytest.raises(ValueError, match=rf"image {img['id']}\b.*{key}"):
+            evaluate_lvis_ap(gt, dets, 'bbox', backend=backend)
+    # an image that is not evaluated needs neither list
+    others = [i['id'] for i in gt['images'] if i['id'] != img['id']]
+    ref = lvis_api(gt, dets, 'bbox', tmp_path, img_ids=others)
+    assert_same(evaluate_lvis_ap(gt, dets, 'bbox', img_ids=others,
+                                 backend='faster_coco_eval'), *ref)
+
+
+@pytest.mark.parametrize('frequency', ['x', None])
+def test_a_frequency_outside_rcf_is_refused_as_by_the_lvis_api(
+        toy_lvis, tmp_path, frequency):
+    gt = json.load(open(toy_lvis['val']))
+    dets = toy_detections(gt, seed=7)
+    cat = gt['categories'][2]
+    if frequency is None:
+        del cat['frequency']
+    else:
+        cat['frequency'] = frequency
+    with pytest.raises((KeyError, ValueError)):
+        lvis_api(gt, dets, 'bbox', tmp_path)
+    for backend in ('faster_coco_eval', 'lvis'):
+        with pytest.raises(ValueError,
+                           match=rf"category {cat['id']}\b.*frequency"):
+            evaluate_lvis_ap(gt, dets, 'bbox', backend=backend)

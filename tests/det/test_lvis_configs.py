@@ -282,3 +282,16 @@ def test_coco_checkpoint_loads_all_but_the_class_specific_layers(
         np.testing.assert_array_equal(
             state['roi_head.bbox_head.loss_cls.class_weight'].numpy(),
             np.ones(n_cls + 1))
+
+
+@pytest.mark.parametrize('name', sorted(
+    osp.basename(p) for p in __import__('glob').glob(
+        osp.join(REPO, 'configs', 'lvis', '*.py'))))
+def test_lvis_configs_evaluate_with_the_fast_metric_and_a_long_timeout(name):
+    # rank 0 evaluates while the other ranks wait: NCCL's default 10-minute
+    # timeout would end a run whose LVIS evaluation takes longer
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'lvis', name))
+    for key in ('val_evaluator', 'test_evaluator'):
+        assert cfg[key].type == 'FastLVISMetric', (key, cfg[key])
+        assert cfg[key].get('backend', 'auto') == 'auto'
+    assert cfg.env_cfg.dist_cfg.timeout >= 3600
