@@ -1,0 +1,365 @@
+"""tools/run_cls_benchmark.py: grid bookkeeping, report, plots, configs.
+
+The grid tests replace ``python`` by a fake command (``--command-prefix``)
+that writes what ``tools/train.py`` and ``--evaluate`` would write, with
+accuracies given by a formula, so every number of the table is known.
+"""
+import importlib.util
+import json
+import os
+import os.path as osp
+import re
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+BENCH = osp.join(REPO, 'configs', 'cls', 'bench')
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location(
+        'run_cls_benchmark', osp.join(REPO, 'tools', 'run_cls_benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_runner()
+
+# top-1 of a fake run = OFFSET[method] + SLOPE[method] * seed
+OFFSET = {'ce': 40.0, 'iwb-stage1': 41.0, 'iwb-stage2': 45.0, 'crt': 43.0,
+          'tau-norm': 42.0, 'cdb-w-ce': 39.0, 'difficulty-net': 44.0}
+SLOPE = {'ce': 1.0, 'iwb-stage1': 1.0, 'iwb-stage2': 3.0, 'crt': 1.0,
+         'tau-norm': 0.0, 'cdb-w-ce': 1.0, 'difficulty-net': 1.0}
+
+FAKE = textwrap.dedent('''
+    import json, os, os.path as osp, re, sys
+    argv = sys.argv[1:]
+    with open(os.environ['FAKE_CALLS'], 'a') as f:
+        f.write(json.dumps(argv) + '\\n')
+    OFFSET = {offset!r}
+    SLOPE = {slope!r}
+    counts = [int(500 * 100 ** (-i / 99) + 1e-9) for i in range(100)]
+    if argv[0].endswith('train.py'):
+        config, wd = argv[1], argv[argv.index('--work-dir') + 1]
+        method = osp.basename(config)[:-3]
+        if method in os.environ.get('FAKE_FAIL', '').split(','):
+            print('fake training failed'); sys.exit(3)
+        os.makedirs(wd, exist_ok=True)
+        ckpt = osp.join(wd, 'epoch_2.pth')
+        open(ckpt, 'w').write('fake')
+        open(osp.join(wd, 'last_checkpoint'), 'w').write(ckpt)
+        if method == 'iwb-stage2':
+            recs = [dict(epoch=e, iter=e, norms=[1.0 + (e - 1) * i / 100
+                         for i in range(100)], spearman_vs_counts=None)
+                    for e in (0, 1, 2)]
+            json.dump(dict(param='head.fc.weight', class_counts=counts,
+                           records=recs),
+                      open(osp.join(wd, 'weight_norms.json'), 'w'))
+        if method == 'cdb-w-ce':  # the CDB hook's history format
+            hist = [dict(epoch=e, tau=1.0, bias=1.0,
+                         performance=[0.5] * 100, difficulty=[0.5] * 100,
+                         weights=[1.0 + e * (i % 2) for i in range(100)])
+                    for e in (1, 2)]
+            json.dump(dict(classes=[str(i) for i in range(100)],
+                           metric='accuracy', tau_mode='sigmoid',
+                           history=hist),
+                      open(osp.join(wd, 'cdb_history.json'), 'w'))
+        if method == 'difficulty-net':  # what the runner reads from ckpts
+            hist = [dict(epoch=e, accuracy=[i / 100 for i in range(100)],
+                         difficulty=[1 - i / 100 for i in range(100)],
+                         weights=[1.0] * 100) for e in (1, 2)]
+            json.dump(dict(history=hist),
+                      open(osp.join(wd, 'difficulty_history.json'), 'w'))
+        sys.exit(0)
+    assert argv[1] == '--evaluate', argv
+    config, ckpt, out = argv[2:5]
+    method = osp.basename(config)[:-3]
+    seed = int(re.search(r'seed(\\d+)', out).group(1))
+    top1 = OFFSET[method] + SLOPE[method] * seed
+    classwise = [top1 - 1.0 if i % 2 else top1 + 1.0 for i in range(100)]
+    json.dump(dict(top1=top1, many=top1 + 20, medium=top1, few=top1 - 20,
+                   classwise=classwise, class_counts=counts, device='cpu'),
+              open(out, 'w'))
+''').format(offset=OFFSET, slope=SLOPE)
+
+
+@pytest.fixture
+def grid(tmp_path, monkeypatch):
+    """Fake command, a config dir with empty method configs, and a helper
+    that runs the runner in-process and returns the fake's calls."""
+    fake = tmp_path / 'fake.py'
+    fake.write_text(FAKE)
+    configs = tmp_path / 'configs'
+    configs.mkdir()
+    for name in OFFSET:
+        (configs / f'{name}.py').write_text('# fake\n')
+    calls = tmp_path / 'calls.jsonl'
+    calls.write_text('')
+    monkeypatch.setenv('FAKE_CALLS', str(calls))
+    work, out = tmp_path / 'work', tmp_path / 'out'
+
+    def run(*extra, methods=('iwb-stage2', 'crt', 'tau-norm'),
+            seeds=(0, 1)):
+        before = len(calls.read_text().splitlines())
+        rc = bench.main([
+            '--methods', *methods, '--seeds', *map(str, seeds),
+            '--command-prefix', f'{sys.executable} {fake}',
+            '--config-dir', str(configs), '--work-root', str(work),
+            '--out-dir', str(out), '--data-root', str(tmp_path / 'nodata'),
+            *extra
+        ])
+        lines = calls.read_text().splitlines()[before:]
+        return rc, [json.loads(x) for x in lines]
+
+    return dict(run=run, work=work, out=out, configs=configs)
+
+
+def _who(call):
+    """(stage, method, seed-dir or ckpt) of a fake call."""
+    if call[0].endswith('train.py'):
+        return 'train', osp.basename(call[1])[:-3]
+    return 'eval', osp.basename(call[2])[:-3]
+
+
+def test_grid_runs_first_stages_first_and_passes_their_checkpoints(grid):
+    rc, calls = grid['run']()
+    assert rc == 0
+    # seed-major; ce and iwb-stage1 come along as first stages
+    order = [_who(c) for c in calls]
+    one_seed = [('train', 'ce'), ('eval', 'ce'), ('train', 'iwb-stage1'),
+                ('eval', 'iwb-stage1'), ('train', 'iwb-stage2'),
+                ('eval', 'iwb-stage2'), ('train', 'crt'), ('eval', 'crt'),
+                ('eval', 'tau-norm')]
+    assert order == one_seed * 2
+    work = grid['work']
+    for call in calls:
+        stage, method = _who(call)
+        seed = 0 if call in calls[:9] else 1
+        if stage == 'train':
+            assert f'randomness.seed={seed}' in call
+            loads = [a for a in call if a.startswith('load_from=')]
+            need = {'iwb-stage2': 'iwb-stage1', 'crt': 'ce'}.get(method)
+            assert loads == ([] if need is None else [
+                f'load_from={work / need / f"seed{seed}" / "epoch_2.pth"}'])
+            assert '--resume' not in call
+        elif method == 'tau-norm':  # post-hoc: CE's checkpoint, no training
+            assert call[3] == str(work / 'ce' / f'seed{seed}' / 'epoch_2.pth')
+    result = json.loads((work / 'iwb-stage2' / 'seed1' /
+                         'result.json').read_text())
+    assert result['top1'] == 48.0 and result['seed'] == 1
+    assert len(result['classwise']) == 100
+
+
+def test_table_holds_mean_std_and_paired_difference_to_ce(grid):
+    grid['run']()
+    report = json.loads((grid['out'] / 'results.json').read_text())
+    s = report['methods']['iwb-stage2']['summary']
+    # top-1 45, 48 -> mean 46.5, sample std 2.121; CE 40, 41 -> paired
+    # differences 5, 7 -> 6 +- 1.414
+    assert s['top1']['mean'] == pytest.approx(46.5)
+    assert s['top1']['std'] == pytest.approx(np.std([45, 48], ddof=1))
+    assert s['top1_minus_ce']['mean'] == pytest.approx(6.0)
+    assert s['top1_minus_ce']['std'] == pytest.approx(np.sqrt(2))
+    assert s['many']['mean'] == pytest.approx(66.5)
+    table = (grid['out'] / 'table.md').read_text()
+    row = next(x for x in table.splitlines() if x.startswith('| IWB stage 2'))
+    assert '| 2/2 | 46.5 ± 2.1 | 66.5 ± 2.1 | 46.5 ± 2.1 | 26.5 ± 2.1 | ' \
+        '+6.0 ± 1.4 |' in row
+    assert 'post-hoc' in next(x for x in table.splitlines()
+                              if x.startswith('| tau-normalisation'))
+    for png in ('per_class_accuracy.png', 'iwb_weight_norms.png'):
+        assert (grid['out'] / png).stat().st_size > 1000
+
+
+def test_history_plots_of_cdb_and_difficulty_net(grid):
+    rc, _ = grid['run'](methods=('cdb-w-ce', 'difficulty-net'), seeds=(0, ))
+    assert rc == 0
+    for png in ('cdb-w-ce_weights.png', 'cdb-w-ce_difficulty.png',
+                'cdb-w-ce_performance_vs_count.png', 'difficulty_net.png',
+                'per_class_accuracy.png'):
+        assert (grid['out'] / png).stat().st_size > 1000, png
+
+
+def test_finished_runs_are_skipped(grid):
+    grid['run']()
+    rc, calls = grid['run']()
+    assert rc == 0 and calls == []
+
+
+def test_a_failed_run_is_recorded_and_the_grid_goes_on(grid, monkeypatch):
+    monkeypatch.setenv('FAKE_FAIL', 'iwb-stage1')
+    rc, calls = grid['run']()
+    assert rc == 1
+    order = [_who(c) for c in calls]
+    assert ('train', 'iwb-stage2') not in order  # blocked, not attempted
+    assert order.count(('eval', 'tau-norm')) == 2  # the rest went on
+    failed = json.loads((grid['work'] / 'iwb-stage1' / 'seed0' /
+                         'failed.json').read_text())
+    assert failed['stage'] == 'train' and failed['returncode'] == 3
+    assert 'fake training failed' in failed['log_tail']
+    table = (grid['out'] / 'table.md').read_text()
+    assert '| IWB stage 1 | 0/2 (failed: seed 0, 1) |' in table
+    assert '| IWB stage 2 | 0/2 |' in table
+    # the next invocation retries only what is not finished
+    monkeypatch.setenv('FAKE_FAIL', '')
+    rc, calls = grid['run']()
+    assert rc == 0
+    assert sorted({_who(c)[1] for c in calls}) == ['iwb-stage1', 'iwb-stage2']
+    assert not (grid['work'] / 'iwb-stage1' / 'seed0' / 'failed.json'
+                ).exists()
+
+
+def test_an_interrupted_training_resumes(grid):
+    wd = grid['work'] / 'ce' / 'seed0'
+    wd.mkdir(parents=True)
+    (wd / 'last_checkpoint').write_text(str(wd / 'epoch_1.pth'))
+    _, calls = grid['run'](methods=('ce', ), seeds=(0, ))
+    assert calls[0][-1] == '--resume'
+
+
+def test_report_only_and_dry_run_run_nothing(grid):
+    rc, calls = grid['run']('--dry-run')
+    assert rc == 0 and calls == [] and not grid['work'].exists()
+    rc, calls = grid['run']('--report-only')
+    assert rc == 0 and calls == []
+    table = (grid['out'] / 'table.md').read_text()
+    assert '| CE | 0/2 | - | - | - | - | (baseline) | - / - |' in table
+    grid['run']()
+    os.remove(grid['out'] / 'table.md')
+    rc, calls = grid['run']('--report-only')
+    assert calls == [] and 'IWB stage 2 | 2/2' in (
+        grid['out'] / 'table.md').read_text()
+
+
+def test_methods_without_config_are_reported_unavailable(grid):
+    rc, calls = grid['run'](methods=('ldam-drw', ), seeds=(0, ))
+    # CE, the baseline, always comes along
+    assert rc == 0 and [_who(c) for c in calls] == [('train', 'ce'),
+                                                    ('eval', 'ce')]
+    assert '| LDAM-DRW | no config |' in (grid['out'] / 'table.md'
+                                         ).read_text()
+
+
+def test_unknown_method_is_an_error_naming_it():
+    with pytest.raises(ValueError, match='nonsense'):
+        bench.resolve_methods(['ce', 'nonsense'])
+
+
+# ------------------------------------------------------------ real parts
+
+
+def test_difficulty_history_matches_difficulty_net(tmp_path):
+    """D(A) read back from checkpoints equals DifficultyNet's output."""
+    import torch
+
+    from lt_plugins.cls.difficulty_net.difficulty_mlp import DifficultyNet
+    torch.manual_seed(0)
+    expected = {}
+    for epoch in (1, 2, 10):
+        net = DifficultyNet(5, 3)
+        acc = torch.rand(5)
+        state = {f'difficulty_net.{k}': v for k, v in
+                 net.state_dict().items()}
+        state['class_accuracy'] = acc
+        state['backbone.x'] = torch.zeros(1)
+        torch.save(dict(state_dict=state), tmp_path / f'epoch_{epoch}.pth')
+        expected[epoch] = (acc, net(acc).detach())
+    hist = bench.difficulty_history(str(tmp_path))
+    assert [r['epoch'] for r in hist['history']] == [1, 2, 10]
+    for r in hist['history']:
+        acc, d = expected[r['epoch']]
+        np.testing.assert_allclose(r['accuracy'], acc.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(r['difficulty'], d.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(r['weights'],
+                                   (5 * d / d.sum()).numpy(), rtol=1e-5)
+    out = bench.plot_difficulty_net(hist, [500, 200, 50, 10, 5],
+                                    str(tmp_path / 'd.png'))
+    assert osp.getsize(out) > 1000
+
+
+def test_evaluate_writes_per_class_accuracy_and_counts(tmp_path):
+    """--evaluate on the real CE config (data root moved to a small
+    generated set) reports what ShotGroupAccuracy computes."""
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    import lt_plugins.cls  # noqa: F401
+    import lt_plugins.cls.backbones  # noqa: F401
+    from lt_plugins.data.cifar_lt_bench import generate_cifar_lt_bench
+    root = generate_cifar_lt_bench(str(tmp_path / 'data'),
+                                   train_per_class=12, test_per_class=2)
+    cfg_file = tmp_path / 'ce.py'
+    ds = f"dict(data_root='{root}', heldout_per_class=2)"
+    cfg_file.write_text(textwrap.dedent(f'''
+        _base_ = ['{osp.join(BENCH, 'ce.py')}']
+        train_dataloader = dict(num_workers=0, dataset={ds})
+        val_dataloader = dict(num_workers=0, dataset={ds})
+        test_dataloader = val_dataloader
+        val_evaluator = dict(train_dataset={ds})
+        test_evaluator = dict(train_dataset={ds})
+    '''))
+    cfg = Config.fromfile(str(cfg_file))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'init.pth')
+    out = bench.evaluate_checkpoint(str(cfg_file), str(tmp_path / 'init.pth'),
+                                    str(tmp_path / 'eval.json'))
+    assert out == json.loads((tmp_path / 'eval.json').read_text())
+    # the profile of a 10-image pool at imbalance 100
+    assert out['class_counts'][0] == 10 and out['class_counts'][-1] == 1
+    assert len(out['classwise']) == 100
+    # balanced test split: top-1 is the mean per-class accuracy
+    assert out['top1'] == pytest.approx(np.mean(out['classwise']))
+    assert set(np.round(np.asarray(out['classwise']) / 50)) <= {0, 1, 2}
+
+
+# ---------------------------------------------------------------- configs
+
+
+def _method_configs(folder):
+    return sorted(f for f in os.listdir(folder) if f.endswith('.py'))
+
+
+def test_large_configs_are_the_default_ones_on_the_large_base():
+    """A method config is the same text at both sizes except for the
+    size base it inherits, so the sizes cannot drift apart."""
+    names = _method_configs(BENCH)
+    assert names == _method_configs(osp.join(BENCH, 'large'))
+    base_line = re.compile(r"_base_ = \['\.\.?/_base_/size_(default|large)"
+                           r"\.py'\]")
+    for name in names:
+        small = open(osp.join(BENCH, name)).read()
+        large = open(osp.join(BENCH, 'large', name)).read()
+        assert base_line.sub('BASE', small) == base_line.sub('BASE', large), \
+            name
+
+
+def test_every_grid_method_with_a_config_builds():
+    """The runner's methods have configs (or are reported unavailable), and
+    each config builds its model at both sizes."""
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    import lt_plugins.cls  # noqa: F401
+    import lt_plugins.cls.backbones  # noqa: F401
+    names = {f[:-3] for f in _method_configs(BENCH)}
+    core = {'ce', 'cdb-w-ce', 'cdb-s', 'ala', 'iwb-stage1', 'iwb-stage2',
+            'difficulty-net', 'dnet-las', 'crt'}
+    assert core <= names <= set(bench.METHODS_BY_NAME)
+    for size, folder, width in (('default', BENCH, 32),
+                                ('large', osp.join(BENCH, 'large'), 64)):
+        for name in sorted(names):
+            cfg = Config.fromfile(osp.join(folder, f'{name}.py'))
+            assert cfg.train_dataloader.dataset.data_root == \
+                'data/cifar_lt_bench'
+            assert cfg.train_dataloader.dataset.heldout_per_class == 50
+            model = MODELS.build(cfg.model)
+            w = dict(model.named_parameters()).get(
+                'head.fc.weight', dict(model.named_parameters()).get(
+                    'head.weight'))
+            assert w.shape == (100, width), (size, name)

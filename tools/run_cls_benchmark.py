@@ -1,0 +1,962 @@
+#!/usr/bin/env python
+"""Train the long-tailed classification benchmark grid and report it.
+
+Runs every method of :data:`METHODS` for every seed on the CIFAR-100-LT-shaped
+benchmark data (``tools/make_cifar_lt_bench.py``), one work directory per run
+(``<work-root>/<method>/seed<k>/``), then writes into ``<out-dir>``:
+
+* ``results.json``: every run's top-1, many/medium/few and per-class
+  accuracy, training class counts and wall time, and the summary over seeds;
+* ``table.md``: top-1 and many/medium/few as mean +- std over seeds, and
+  top-1 minus CE's top-1 of the same seed (mean +- std of the paired
+  differences);
+* small PNGs: per-class accuracy against class size (CE against each
+  method), IWB's per-class classifier norms before and after stage 2 (IWB
+  paper Fig. 1), Difficulty-Net's predicted difficulty against the measured
+  accuracy over epochs, and CDB's weights and difficulty over epochs.
+
+A run is finished when its ``result.json`` exists; finished runs are skipped,
+so the command resumes an interrupted grid. An interrupted training resumes
+from its last checkpoint. A failed run is recorded in its ``failed.json`` and
+in the report, and the grid goes on; runs that need its checkpoint (a second
+stage) are reported as blocked.
+
+Seeds vary the training (``randomness.seed``: initialisation, data order,
+augmentation); the data split (long tail, held-out split) is the same for
+all runs. A second stage (IWB stage 2, cRT, LAS) loads the first stage of
+the same seed; post-hoc methods evaluate CE's checkpoint of the same seed.
+
+Per-class accuracy comes from this script's ``--evaluate`` mode, which tests
+a checkpoint with the config's ``ShotGroupAccuracy`` (``classwise=True``) and
+writes the metric and the training class counts to a json file.
+
+Examples::
+
+    python tools/make_cifar_lt_bench.py                 # data/cifar_lt_bench
+    python tools/run_cls_benchmark.py --dry-run         # the plan
+    python tools/run_cls_benchmark.py                   # run / resume, report
+    python tools/run_cls_benchmark.py --methods ce cdb-w-ce --seeds 0
+    python tools/run_cls_benchmark.py --report-only
+    python tools/run_cls_benchmark.py --size large      # papers' schedule
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import platform
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# this checkout's lt_plugins first, also when another clone is installed
+sys.path.insert(0, REPO)
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of the benchmark.
+
+    Attributes:
+        name (str): Config file stem in the size's config directory, and the
+            work directory name.
+        label (str): Name in the table.
+        needs (str, optional): Method whose checkpoint of the same seed this
+            one starts from (``load_from``) or, with ``train=False``,
+            evaluates.
+        train (bool): False for post-hoc methods: the config only changes
+            the prediction, nothing is trained.
+    """
+
+    name: str
+    label: str
+    needs: Optional[str] = None
+    train: bool = True
+
+
+#: The grid, in an order where every method comes after what it needs. A
+#: method whose config file does not exist (yet) is reported as unavailable;
+#: to add one, put ``<name>.py`` into configs/cls/bench/ (and large/) and a
+#: row here.
+METHODS = (
+    Method('ce', 'CE'),
+    Method('cdb-w-ce', 'CDB-W-CE'),
+    Method('cdb-s', 'CDB-S'),
+    Method('ala', 'ALA'),
+    Method('iwb-stage1', 'IWB stage 1'),
+    Method('iwb-stage2', 'IWB stage 2', needs='iwb-stage1'),
+    Method('difficulty-net', 'Difficulty-Net'),
+    Method('dnet-las', 'Difficulty-Net + LAS', needs='difficulty-net'),
+    Method('la-loss', 'logit-adjusted loss'),
+    Method('la-posthoc', 'post-hoc logit adjustment', needs='ce',
+           train=False),
+    Method('balanced-softmax', 'Balanced Softmax'),
+    Method('ldam-drw', 'LDAM-DRW'),
+    Method('crt', 'cRT', needs='ce'),
+    Method('tau-norm', 'tau-normalisation', needs='ce', train=False),
+)
+METHODS_BY_NAME = {m.name: m for m in METHODS}
+BASELINE = 'ce'
+
+#: Where each size's configs live, where it trains and where it reports.
+SIZES = {
+    'default': dict(
+        config_dir='configs/cls/bench',
+        work_root='work_dirs/cls_bench',
+        out_dir='docs/cls_bench',
+        schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
+        'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
+        'and 14; second stages 10 epochs'),
+    'large': dict(
+        config_dir='configs/cls/bench/large',
+        work_root='work_dirs/cls_bench_large',
+        out_dir='docs/cls_bench/large',
+        schedule='ResNet-32 (16-32-64 channels), 200 epochs, batch 128, SGD '
+        'lr 0.1, warm-up 5 epochs, lr x0.01 after epochs 160 and 180; '
+        'second stages 10 epochs'),
+}
+DATA_ROOT = 'data/cifar_lt_bench'
+
+RESULT_FILE = 'result.json'
+EVAL_FILE = 'eval.json'
+TRAIN_DONE_FILE = 'train_done.json'
+FAILED_FILE = 'failed.json'
+DNET_HISTORY_FILE = 'difficulty_history.json'
+
+
+# ------------------------------------------------------------------ plan
+
+
+@dataclass
+class Run:
+    """One (method, seed) cell of the grid."""
+
+    method: Method
+    seed: int
+    config: str
+    work_dir: str
+
+    @property
+    def key(self) -> str:
+        return f'{self.method.name}/seed{self.seed}'
+
+
+def resolve_methods(names: Optional[Sequence[str]]) -> List[Method]:
+    """The requested methods plus what they need, in grid order.
+
+    CE always comes along: it is the baseline of the paired differences and
+    of the per-class plot.
+
+    Args:
+        names (Sequence[str], optional): Method names; all when None.
+
+    Returns:
+        list[Method]: In :data:`METHODS` order.
+    """
+    if not names:
+        return list(METHODS)
+    unknown = [n for n in names if n not in METHODS_BY_NAME]
+    if unknown:
+        raise ValueError(f'unknown method(s) {unknown}; valid names are '
+                         f'{[m.name for m in METHODS]}')
+    wanted = set(names) | {BASELINE}
+    for name in list(names):
+        need = METHODS_BY_NAME[name].needs
+        while need is not None:  # first stages come along
+            wanted.add(need)
+            need = METHODS_BY_NAME[need].needs
+    return [m for m in METHODS if m.name in wanted]
+
+
+def make_plan(methods: Sequence[Method], seeds: Sequence[int],
+              config_dir: str, work_root: str) -> List[Run]:
+    """All runs, seed-major (a complete table for one seed comes first).
+
+    Args:
+        methods (Sequence[Method]): In dependency order.
+        seeds (Sequence[int]): Training seeds.
+        config_dir (str): Directory of the size's method configs.
+        work_root (str): Root of the work directories.
+
+    Returns:
+        list[Run]: One per method and seed.
+    """
+    return [
+        Run(m, int(s), osp.join(config_dir, f'{m.name}.py'),
+            osp.join(work_root, m.name, f'seed{int(s)}'))
+        for s in seeds for m in methods
+    ]
+
+
+def _read_json(path: str) -> Optional[dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(path: str, data) -> None:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)  # a killed runner never leaves half a result
+
+
+def final_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint a finished training left (mmengine's
+    ``last_checkpoint`` file names it), or None."""
+    if not osp.isfile(osp.join(work_dir, TRAIN_DONE_FILE)):
+        return None
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        path = f.read().strip()
+    if not osp.isabs(path) and not osp.isfile(path):
+        path = osp.join(work_dir, osp.basename(path))
+    return path if osp.isfile(path) else None
+
+
+def run_status(run: Run) -> str:
+    """``done``, ``failed``, ``unavailable`` (no config) or ``pending``."""
+    if osp.isfile(osp.join(run.work_dir, RESULT_FILE)):
+        return 'done'
+    if not osp.isfile(run.config):
+        return 'unavailable'
+    if osp.isfile(osp.join(run.work_dir, FAILED_FILE)):
+        return 'failed'
+    return 'pending'
+
+
+# --------------------------------------------------------------- running
+
+
+class GridRunner:
+    """Runs the plan with subprocesses ``<prefix> tools/train.py ...``.
+
+    Args:
+        plan (list[Run]): From :func:`make_plan`.
+        command_prefix (list[str]): What runs a Python script, e.g.
+            ``[sys.executable]``; tests put a fake command here.
+        dry_run (bool): Print the commands, run nothing.
+        log (callable): Where progress lines go.
+        data_args (dict, optional): The benchmark data's generator
+            arguments, recorded with every result.
+    """
+
+    def __init__(self, plan: List[Run], command_prefix: List[str],
+                 dry_run: bool = False, log=print,
+                 data_args: Optional[dict] = None) -> None:
+        self.plan = plan
+        self.data_args = data_args
+        self.prefix = list(command_prefix)
+        self.dry_run = dry_run
+        self.log = log
+        self.work_dirs = {(r.method.name, r.seed): r.work_dir for r in plan}
+
+    def train_command(self, run: Run, load_from: Optional[str]) -> List[str]:
+        cmd = self.prefix + [
+            osp.join(REPO, 'tools', 'train.py'), run.config, '--work-dir',
+            run.work_dir
+        ]
+        opts = [f'randomness.seed={run.seed}']
+        if load_from is not None:
+            opts.append(f'load_from={load_from}')
+        cmd += ['--cfg-options'] + opts
+        if osp.isfile(osp.join(run.work_dir, 'last_checkpoint')):
+            # an interrupted training continues (train.py's --resume drops
+            # load_from, which the checkpoint no longer needs)
+            cmd.append('--resume')
+        return cmd
+
+    def eval_command(self, run: Run, checkpoint: str) -> List[str]:
+        return self.prefix + [
+            osp.abspath(__file__), '--evaluate', run.config, checkpoint,
+            osp.join(run.work_dir, EVAL_FILE)
+        ]
+
+    def _call(self, cmd: List[str], log_path: str):
+        """Run ``cmd``; returns its exit status, wall seconds and CPU
+        seconds (user + system of the command and its children, which on
+        a shared machine says more about its cost than the wall time)."""
+        os.makedirs(osp.dirname(log_path), exist_ok=True)
+
+        def cpu():
+            r = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return r.ru_utime + r.ru_stime
+
+        start, cpu_start = time.time(), cpu()
+        with open(log_path, 'w') as f:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                 cwd=REPO)
+        return rc, time.time() - start, cpu() - cpu_start
+
+    def _fail(self, run: Run, stage: str, cmd: List[str], rc: int,
+              log_path: str) -> str:
+        tail = ''
+        if osp.isfile(log_path):
+            with open(log_path, errors='replace') as f:
+                tail = ''.join(f.readlines()[-20:])
+        _write_json(osp.join(run.work_dir, FAILED_FILE), dict(
+            stage=stage, returncode=rc, command=cmd, log=log_path,
+            log_tail=tail, time=time.strftime('%Y-%m-%d %H:%M:%S')))
+        self.log(f'[{run.key}] FAILED in {stage} (exit {rc}), see {log_path}')
+        return 'failed'
+
+    def dependency_checkpoint(self, run: Run) -> Optional[str]:
+        need = run.method.needs
+        if need is None:
+            return None
+        work_dir = self.work_dirs.get((need, run.seed))
+        return None if work_dir is None else final_checkpoint(work_dir)
+
+    def run_one(self, run: Run) -> str:
+        """Train (unless finished) and evaluate one run.
+
+        Returns:
+            str: ``done`` (already finished), ``finished``, ``failed``,
+            ``blocked`` (what it needs did not finish), ``unavailable`` or,
+            in a dry run, ``planned``.
+        """
+        status = run_status(run)
+        if status in ('done', 'unavailable'):
+            return status
+        load_from = None
+        if run.method.needs is not None:
+            load_from = self.dependency_checkpoint(run)
+            if load_from is None and not self.dry_run:
+                self.log(f'[{run.key}] blocked: no finished '
+                         f'{run.method.needs} run of seed {run.seed}')
+                return 'blocked'
+            load_from = load_from or (f'<{run.method.needs}/seed{run.seed} '
+                                      'checkpoint>')
+        train_s = train_cpu = None
+        checkpoint = load_from
+        if run.method.train:
+            done = _read_json(osp.join(run.work_dir, TRAIN_DONE_FILE))
+            if done is None:
+                cmd = self.train_command(run, load_from)
+                if self.dry_run:
+                    self.log(f'[{run.key}] {shlex.join(cmd)}')
+                    return 'planned'
+                self.log(f'[{run.key}] training ...')
+                log_path = osp.join(run.work_dir, 'train.out')
+                rc, train_s, train_cpu = self._call(cmd, log_path)
+                if rc != 0:
+                    return self._fail(run, 'train', cmd, rc, log_path)
+                _write_json(osp.join(run.work_dir, TRAIN_DONE_FILE),
+                            dict(seconds=train_s, cpu_seconds=train_cpu,
+                                 command=cmd))
+            else:
+                train_s = done.get('seconds')
+                train_cpu = done.get('cpu_seconds')
+            checkpoint = final_checkpoint(run.work_dir)
+            if checkpoint is None:
+                return self._fail(run, 'train', [], 0,
+                                  osp.join(run.work_dir, 'train.out'))
+        cmd = self.eval_command(run, checkpoint)
+        if self.dry_run:
+            self.log(f'[{run.key}] {shlex.join(cmd)}')
+            return 'planned'
+        log_path = osp.join(run.work_dir, 'eval.out')
+        rc, eval_s, _ = self._call(cmd, log_path)
+        metrics = _read_json(osp.join(run.work_dir, EVAL_FILE))
+        if rc != 0 or metrics is None:
+            return self._fail(run, 'eval', cmd, rc, log_path)
+        result = dict(method=run.method.name, seed=run.seed,
+                      config=run.config, checkpoint=checkpoint,
+                      train_seconds=train_s, train_cpu_seconds=train_cpu,
+                      eval_seconds=eval_s, machine=machine_description(),
+                      data_args=self.data_args, **metrics)
+        if run.method.name == 'difficulty-net':
+            try:
+                difficulty_history(run.work_dir)
+            except Exception as exc:  # the plot is optional, the run is not
+                self.log(f'[{run.key}] no difficulty history: {exc!r}')
+        _write_json(osp.join(run.work_dir, RESULT_FILE), result)
+        failed = osp.join(run.work_dir, FAILED_FILE)
+        if osp.isfile(failed):
+            os.remove(failed)
+        self.log(f'[{run.key}] top-1 {result["top1"]:.2f} '
+                 f'(train {_minutes(train_s)} wall, {_minutes(train_cpu)} '
+                 f'CPU; eval {eval_s:.0f} s)')
+        return 'finished'
+
+    def run_all(self) -> Dict[str, str]:
+        """Run every cell of the plan; returns ``{key: status}``."""
+        return {r.key: self.run_one(r) for r in self.plan}
+
+
+def _minutes(seconds: Optional[float]) -> str:
+    return '-' if seconds is None else f'{seconds / 60:.1f} min'
+
+
+def machine_description() -> str:
+    """CPU count and platform of this machine (GPU added by --evaluate)."""
+    return (f'{platform.machine()} {platform.system()}, '
+            f'{os.cpu_count()} CPU cores')
+
+
+# ------------------------------------------------------------ evaluation
+
+
+def evaluate_checkpoint(config: str, checkpoint: str, out_file: str,
+                        work_dir: Optional[str] = None) -> dict:
+    """Test a checkpoint with per-class accuracy and write it to json.
+
+    The config's ``test_evaluator`` must be a ``ShotGroupAccuracy``; it is
+    switched to ``classwise=True``.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str): Checkpoint to load (non-strict, as
+            ``tools/test.py``).
+        out_file (str): Output json.
+        work_dir (str, optional): mmengine's work dir for the test logs;
+            defaults to ``<dir of out_file>/eval``.
+
+    Returns:
+        dict: ``top1``, ``many``, ``medium``, ``few`` (percent),
+        ``classwise`` (per-class accuracy in percent, label order),
+        ``class_counts`` (training images per class) and ``device``.
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import lt_plugins.compat  # noqa: F401  (torch.load defaults)
+    cfg = Config.fromfile(config)
+    evaluator = cfg.test_evaluator
+    if not isinstance(evaluator, dict) or \
+            evaluator.get('type') != 'ShotGroupAccuracy':
+        raise ValueError(f'{config}: test_evaluator must be one '
+                         f'ShotGroupAccuracy, got {evaluator!r}')
+    cfg.test_evaluator = dict(evaluator, classwise=True)
+    cfg.work_dir = work_dir or osp.join(osp.dirname(osp.abspath(out_file)),
+                                        'eval')
+    cfg.load_from = checkpoint
+    cfg.launcher = 'none'
+    cfg.resume = False
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    metric = runner.test_evaluator.metrics[0]
+    prefix = metric.prefix + '/' if metric.prefix else ''
+    device = (torch.cuda.get_device_name(0)
+              if torch.cuda.is_available() else 'cpu')
+
+    def number(x) -> Optional[float]:
+        # NaN (a shot group or class without test images) is not JSON
+        return None if np.isnan(float(x)) else float(x)
+
+    out = dict(
+        top1=number(metrics[prefix + 'top1']),
+        many=number(metrics[prefix + 'many']),
+        medium=number(metrics[prefix + 'medium']),
+        few=number(metrics[prefix + 'few']),
+        classwise=[number(x) for x in metrics[prefix + 'classwise']],
+        class_counts=[int(x) for x in metric.class_counts],
+        device=device)
+    _write_json(out_file, out)
+    return out
+
+
+def difficulty_history(work_dir: str) -> Optional[dict]:
+    """Difficulty-Net's measured accuracy and predicted difficulty per epoch.
+
+    Read from the run's ``epoch_<k>.pth`` checkpoints: ``class_accuracy``
+    is ``A`` measured on the meta split after epoch ``k`` and
+    ``difficulty_net`` is ``D`` after epoch ``k``, so ``D(A)`` is the
+    difficulty (and ``C D(A) / sum D(A)`` the class weight) that epoch
+    ``k + 1`` trains with. Cached in ``difficulty_history.json``.
+
+    Args:
+        work_dir (str): Work dir of a Difficulty-Net stage-1 run.
+
+    Returns:
+        dict or None: ``epochs`` and per epoch ``accuracy``,
+        ``difficulty``, ``weights`` (lists of C floats); None without
+        checkpoints.
+    """
+    path = osp.join(work_dir, DNET_HISTORY_FILE)
+    cached = _read_json(path)
+    if cached is not None:
+        return cached
+    ckpts = glob.glob(osp.join(work_dir, 'epoch_*.pth'))
+    if not ckpts:
+        return None
+    import torch
+
+    from lt_plugins.cls.difficulty_net.class_weights import \
+        difficulty_class_weights
+    from lt_plugins.cls.difficulty_net.difficulty_mlp import DifficultyNet
+
+    def epoch_of(p):
+        return int(re.search(r'epoch_(\d+)\.pth$', p).group(1))
+
+    records = []
+    for ckpt in sorted(ckpts, key=epoch_of):
+        state = torch.load(ckpt, map_location='cpu', weights_only=False)
+        state = state.get('state_dict', state)
+        sub = {k[len('difficulty_net.'):]: v for k, v in state.items()
+               if k.startswith('difficulty_net.')}
+        acc = state['class_accuracy'].float()
+        net = DifficultyNet(acc.numel(), sub['layers.0.weight'].shape[0])
+        net.load_state_dict(sub)
+        with torch.no_grad():
+            difficulty = net(acc)
+        records.append(dict(
+            epoch=epoch_of(ckpt), accuracy=acc.tolist(),
+            difficulty=difficulty.tolist(),
+            weights=difficulty_class_weights(difficulty).tolist()))
+    data = dict(source='checkpoints epoch_<k>.pth', history=records)
+    _write_json(path, data)
+    return data
+
+
+# ---------------------------------------------------------------- report
+
+
+def _mean_std(values: Sequence[float]) -> Dict[str, Optional[float]]:
+    v = np.asarray([np.nan if x is None else x for x in values],
+                   dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return dict(mean=None, std=None, n=0)
+    return dict(mean=float(v.mean()),
+                std=float(v.std(ddof=1)) if v.size > 1 else None,
+                n=int(v.size))
+
+
+def collect(plan: List[Run]) -> Dict[str, dict]:
+    """Per method: the results of its runs and the summary over seeds.
+
+    The difference to CE is paired: top-1 of a seed minus CE's top-1 of the
+    same seed, over the seeds both finished.
+    """
+    methods: Dict[str, dict] = {}
+    for run in plan:
+        entry = methods.setdefault(run.method.name, dict(
+            label=run.method.label, needs=run.method.needs,
+            trained=run.method.train, runs={}, status={}))
+        entry['status'][str(run.seed)] = run_status(run)
+        result = _read_json(osp.join(run.work_dir, RESULT_FILE))
+        if result is not None:
+            entry['runs'][str(run.seed)] = result
+        elif entry['status'][str(run.seed)] == 'failed':
+            entry.setdefault('failures', {})[str(run.seed)] = _read_json(
+                osp.join(run.work_dir, FAILED_FILE))
+    base = methods.get(BASELINE, dict(runs={}))['runs']
+    for entry in methods.values():
+        runs = entry['runs']
+        summary = {k: _mean_std([r[k] for r in runs.values()])
+                   for k in ('top1', 'many', 'medium', 'few')}
+        for key in ('train_seconds', 'train_cpu_seconds'):
+            summary[key] = _mean_std([r.get(key) for r in runs.values()])
+        paired = [r['top1'] - base[s]['top1'] for s, r in runs.items()
+                  if s in base]
+        summary['top1_minus_ce'] = _mean_std(paired)
+        entry['summary'] = summary
+    return methods
+
+
+def _fmt(stat: dict, digits: int = 1, signed: bool = False) -> str:
+    if stat['mean'] is None:
+        return '-'
+    sign = '+' if signed else ''
+    text = f'{stat["mean"]:{sign}.{digits}f}'
+    if stat['std'] is not None:
+        text += f' ± {stat["std"]:.{digits}f}'
+    return text
+
+
+def markdown_table(methods: Dict[str, dict], seeds: Sequence[int]) -> str:
+    """The table: one row per method, mean ± std over finished seeds."""
+    lines = [
+        '| method | seeds | top-1 | many | medium | few | top-1 − CE '
+        '(paired) | training time per run, wall / CPU |',
+        '|---|---|---|---|---|---|---|---|',
+    ]
+    for name, entry in methods.items():
+        s = entry['summary']
+        done = s['top1']['n']
+        status = entry['status'].values()
+        if 'unavailable' in status:
+            note = 'no config'
+        else:
+            note = f'{done}/{len(seeds)}'
+            failed = [k for k, v in entry['status'].items() if v == 'failed']
+            if failed:
+                note += f' (failed: seed {", ".join(failed)})'
+        delta = ('(baseline)' if name == BASELINE else
+                 _fmt(s['top1_minus_ce'], signed=True))
+        train = ('post-hoc' if not entry['trained'] else
+                 f"{_minutes(s['train_seconds']['mean'])} / "
+                 f"{_minutes(s['train_cpu_seconds']['mean'])}")
+        lines.append(
+            f'| {entry["label"]} | {note} | {_fmt(s["top1"])} | '
+            f'{_fmt(s["many"])} | {_fmt(s["medium"])} | {_fmt(s["few"])} | '
+            f'{delta} | {train} |')
+    return '\n'.join(lines) + '\n'
+
+
+def _figure(nrows: int, ncols: int, width: float, height: float):
+    # object-oriented matplotlib on an Agg canvas: no display, no pyplot
+    # state, the caller's backend is untouched
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), dpi=80)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _save(fig, path: str) -> str:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def _mean_classwise(runs: Dict[str, dict]) -> Optional[np.ndarray]:
+    rows = [[np.nan if v is None else v for v in r['classwise']]
+            for r in runs.values() if r.get('classwise')]
+    if not rows:
+        return None
+    return np.nanmean(np.asarray(rows, dtype=np.float64), axis=0)
+
+
+def plot_per_class_accuracy(methods: Dict[str, dict], path: str,
+                            distinct: Optional[Sequence[bool]] = None
+                            ) -> Optional[str]:
+    """Per-class test accuracy (mean over seeds) against training class
+    size, CE in grey against each method; one panel per method.
+
+    Args:
+        methods (dict): From :func:`collect`.
+        path (str): Output PNG.
+        distinct (Sequence[bool], optional): Classes with a look of their
+            own in the benchmark data; drawn as triangles.
+
+    Returns:
+        str or None: ``path``, or None when CE or every other method lacks
+        results.
+    """
+    ce = methods.get(BASELINE, dict(runs={}))['runs']
+    ce_acc = _mean_classwise(ce)
+    others = [(n, e) for n, e in methods.items()
+              if n != BASELINE and _mean_classwise(e['runs']) is not None]
+    if ce_acc is None or not others:
+        return None
+    counts = np.asarray(next(iter(ce.values()))['class_counts'])
+    marks = (np.zeros(len(counts), bool) if distinct is None else
+             np.asarray(distinct, bool))
+    ncols = min(4, len(others))
+    nrows = -(-len(others) // ncols)
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols, 2.1 * nrows)
+    for ax in axes.flat[len(others):]:
+        ax.axis('off')
+    for ax, (name, entry) in zip(axes.flat, others):
+        acc = _mean_classwise(entry['runs'])
+        for sel, marker in ((~marks, 'o'), (marks, '^')):
+            ax.scatter(counts[sel], ce_acc[sel], s=6, color='0.6',
+                       marker=marker, label='CE' if marker == 'o' else None)
+            ax.scatter(counts[sel], acc[sel], s=6, color='tab:red',
+                       marker=marker,
+                       label=entry['label'] if marker == 'o' else None)
+        ax.set_xscale('log')
+        ax.set_ylim(-3, 103)
+        ax.set_title(f'{entry["label"]}: {np.nanmean(acc):.1f} '
+                     f'(CE {np.nanmean(ce_acc):.1f})', fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=6, loc='lower right')
+    axes[-1, 0].set_xlabel('training images of the class', fontsize=7)
+    axes[-1, 0].set_ylabel('test accuracy (%)', fontsize=7)
+    if marks.any():
+        fig.suptitle('triangles: classes with a look of their own; '
+                     'circles: confusable groups', fontsize=7)
+    return _save(fig, path)
+
+
+def _first_seed_file(entry: Optional[dict], work_root: str, method: str,
+                     name: str) -> Optional[str]:
+    if entry is None:
+        return None
+    for seed in sorted(entry['runs'], key=int):
+        path = osp.join(work_root, method, f'seed{seed}', name)
+        if osp.isfile(path):
+            return path
+    return None
+
+
+def plot_iwb_weight_norms(norms_file: str, path: str) -> str:
+    """Per-class classifier weight norms before and after IWB stage 2.
+
+    The first record of the stage-2 ``weight_norms.json`` is the stage-1
+    classifier (recorded after ``load_from``), the last one the classifier
+    after stage 2; classes are in label order, head first (IWB paper
+    Fig. 1).
+    """
+    with open(norms_file) as f:
+        data = json.load(f)
+    first, last = data['records'][0], data['records'][-1]
+    fig, axes = _figure(1, 1, 5.0, 2.8)
+    ax = axes[0, 0]
+    x = np.arange(len(first['norms']))
+
+    def rho(r):
+        v = r.get('spearman_vs_counts')
+        return '' if v is None else f', Spearman vs count {v:+.2f}'
+
+    ax.plot(x, first['norms'], color='0.5', lw=1,
+            label=f'stage 1 (CE){rho(first)}')
+    ax.plot(x, last['norms'], color='tab:red', lw=1,
+            label=f'after stage 2, epoch {last["epoch"]}{rho(last)}')
+    ax.set_xlabel('class (head → tail)', fontsize=8)
+    ax.set_ylabel('‖w_c‖', fontsize=8)
+    ax.set_title('IWB: per-class classifier weight norms', fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_difficulty_net(history: dict, counts: Sequence[int],
+                        path: str) -> str:
+    """Difficulty-Net's predicted difficulty against measured accuracy.
+
+    Left: ``D(A)_c`` against ``A_c`` for every class at a few epochs.
+    Right: mean accuracy and mean predicted difficulty of the many/medium/
+    few classes over epochs.
+    """
+    records = history['history']
+    counts = np.asarray(counts)
+    groups = {'many': counts > 100, 'medium': (counts >= 20) & (counts <= 100),
+              'few': counts < 20}
+    colors = {'many': 'tab:blue', 'medium': 'tab:orange', 'few': 'tab:red'}
+    fig, axes = _figure(1, 2, 7.5, 2.9)
+    ax, ax2 = axes[0]
+    picks = sorted({0, len(records) // 2, len(records) - 1})
+    cmap = __import__('matplotlib').colormaps['viridis']
+    for i in picks:
+        r = records[i]
+        ax.scatter(np.asarray(r['accuracy']) * 100, r['difficulty'], s=6,
+                   color=cmap(i / max(1, len(records) - 1)),
+                   label=f'after epoch {r["epoch"]}')
+    ax.set_xlabel('measured accuracy A_c on the meta split (%)', fontsize=7)
+    ax.set_ylabel('predicted difficulty D(A)_c', fontsize=7)
+    ax.legend(fontsize=6)
+    ax.tick_params(labelsize=6)
+    ax.grid(alpha=0.3)
+    epochs = [r['epoch'] for r in records]
+    acc = np.asarray([r['accuracy'] for r in records]) * 100
+    dif = np.asarray([r['difficulty'] for r in records])
+    ax3 = ax2.twinx()
+    for g, sel in groups.items():
+        if sel.any():
+            ax2.plot(epochs, acc[:, sel].mean(1), color=colors[g], lw=1,
+                     label=f'{g}: accuracy')
+            ax3.plot(epochs, dif[:, sel].mean(1), color=colors[g], lw=1,
+                     ls='--', label=f'{g}: difficulty')
+    ax2.set_xlabel('epoch', fontsize=7)
+    ax2.set_ylabel('mean accuracy (%), solid', fontsize=7)
+    ax3.set_ylabel('mean D(A), dashed', fontsize=7)
+    ax2.tick_params(labelsize=6)
+    ax3.tick_params(labelsize=6)
+    h2, l2 = ax2.get_legend_handles_labels()
+    h3, l3 = ax3.get_legend_handles_labels()
+    ax2.legend(h2 + h3, l2 + l3, fontsize=5, loc='best', ncol=2)
+    fig.suptitle('Difficulty-Net: predicted difficulty vs measured accuracy',
+                 fontsize=8)
+    return _save(fig, path)
+
+
+def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
+               distinct: Optional[Sequence[bool]] = None,
+               log=print) -> List[str]:
+    """Every plot the finished runs allow; returns the files written."""
+    written = []
+    p = plot_per_class_accuracy(methods,
+                                osp.join(out_dir, 'per_class_accuracy.png'),
+                                distinct)
+    written += [p] if p else []
+    norms = _first_seed_file(methods.get('iwb-stage2'), work_root,
+                             'iwb-stage2', 'weight_norms.json')
+    if norms:
+        written.append(plot_iwb_weight_norms(
+            norms, osp.join(out_dir, 'iwb_weight_norms.png')))
+    dnet = methods.get('difficulty-net')
+    if dnet is not None:
+        for seed in sorted(dnet['runs'], key=int):
+            wd = osp.join(work_root, 'difficulty-net', f'seed{seed}')
+            try:
+                history = difficulty_history(wd)
+            except Exception as exc:
+                log(f'difficulty history of {wd}: {exc!r}')
+                history = None
+            if history and history['history']:
+                written.append(plot_difficulty_net(
+                    history, dnet['runs'][seed]['class_counts'],
+                    osp.join(out_dir, 'difficulty_net.png')))
+                break
+    for name in ('cdb-w-ce', 'cdb-s'):
+        hist = _first_seed_file(methods.get(name), work_root, name,
+                                'cdb_history.json')
+        if not hist:
+            continue
+        try:
+            from lt_plugins.engine.history_plots import plot_cdb_history
+        except ImportError as exc:
+            log(f'CDB plots skipped: {exc!r}')
+            break
+        seed_dir = osp.dirname(hist)
+        counts_file = osp.join(seed_dir, 'class_counts.json')
+        result = _read_json(osp.join(seed_dir, RESULT_FILE))
+        _write_json(counts_file, result['class_counts'])
+        out = plot_cdb_history(hist, out_dir, class_counts=counts_file,
+                               prefix=name)
+        written += [v['path'] for v in out.values()]
+    return written
+
+
+def write_report(plan: List[Run], seeds: Sequence[int], size: str,
+                 work_root: str, out_dir: str, data_root: str,
+                 log=print) -> dict:
+    """Collect the finished runs, write results.json, table.md and plots.
+
+    Returns:
+        dict: What went into ``results.json``.
+    """
+    methods = collect(plan)
+    info = None
+    try:
+        from lt_plugins.data.cifar_lt_bench import read_bench_info
+        info = read_bench_info(data_root)
+    except (OSError, KeyError) as exc:
+        log(f'no generator record in {data_root}: {exc!r}')
+    machines = sorted({f'{r.get("machine")}, {r.get("device")}'
+                       for e in methods.values()
+                       for r in e['runs'].values()})
+    # a run trained on data generated with other arguments does not belong
+    # in the table; it stays (results are never deleted) but is named
+    stale = sorted(f'{name}/seed{seed}' for name, e in methods.items()
+                   for seed, r in e['runs'].items()
+                   if info is not None and r.get('data_args') is not None
+                   and r['data_args'] != info['args'])
+    report = dict(size=size, schedule=SIZES[size]['schedule'],
+                  seeds=list(seeds), data_root=data_root,
+                  data=None if info is None else info['args'],
+                  machines=machines, stale_runs=stale, methods=methods)
+    if osp.abspath(data_root).startswith(REPO + os.sep):
+        data_root = osp.relpath(data_root, REPO)  # as the configs name it
+        report['data_root'] = data_root
+    os.makedirs(out_dir, exist_ok=True)
+    _write_json(osp.join(out_dir, 'results.json'), report)
+    table = markdown_table(methods, seeds)
+    header = (
+        f'Size `{size}`: {SIZES[size]["schedule"]}. Data: `{data_root}` '
+        f'(generator arguments in results.json). Seeds: '
+        f'{", ".join(map(str, seeds))}; mean ± std (sample) over the finished '
+        'seeds; top-1 − CE is the mean ± std of the per-seed differences. '
+        f'Machine: {"; ".join(machines) or "-"}.\n\n')
+    if stale:
+        header += (f'**{len(stale)} runs were trained on data generated with '
+                   f'other arguments than {data_root} now holds** '
+                   f'({", ".join(stale)}); delete their work directories '
+                   'and run again.\n\n')
+        log(f'stale runs (other data): {stale}')
+    with open(osp.join(out_dir, 'table.md'), 'w') as f:
+        f.write(header + table)
+    distinct = None if info is None else info['classes']['distinct']
+    plots = draw_plots(methods, work_root, out_dir, distinct, log)
+    log(table)
+    log(f'wrote {osp.join(out_dir, "results.json")}, table.md and '
+        f'{len(plots)} plots')
+    return report
+
+
+# ------------------------------------------------------------------ main
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--size', choices=tuple(SIZES), default='default',
+                        help='default: CPU-sized; large: the papers\' '
+                        'schedule (GPU)')
+    parser.add_argument('--methods', nargs='+', default=None,
+                        help='methods to run (first stages they need come '
+                        f'along); default all: {[m.name for m in METHODS]}')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the plan and the commands, run nothing')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing, report the finished runs')
+    parser.add_argument('--command-prefix', default=shlex.quote(
+        sys.executable), help='what runs a Python script, split like a '
+        'shell line (default: this interpreter); tests put a fake here')
+    parser.add_argument('--config-dir', default=None,
+                        help='default: the size\'s configs/cls/bench*')
+    parser.add_argument('--work-root', default=None,
+                        help='default: the size\'s work_dirs/cls_bench*')
+    parser.add_argument('--out-dir', default=None,
+                        help='default: the size\'s docs/cls_bench*')
+    parser.add_argument('--data-root', default=DATA_ROOT,
+                        help='benchmark data, for the report\'s record of '
+                        'the generator arguments (the configs name it too)')
+    parser.add_argument('--evaluate', nargs=3,
+                        metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
+                        help='only test CHECKPOINT with per-class accuracy '
+                        'and write OUT_JSON (what the grid runs per run)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.evaluate:
+        evaluate_checkpoint(*args.evaluate)
+        return 0
+    size = SIZES[args.size]
+    work_root = args.work_root or osp.join(REPO, size['work_root'])
+    out_dir = args.out_dir or osp.join(REPO, size['out_dir'])
+    config_dir = args.config_dir or osp.join(REPO, size['config_dir'])
+    data_root = args.data_root if osp.isabs(args.data_root) else osp.join(
+        REPO, args.data_root)
+    plan = make_plan(resolve_methods(args.methods), args.seeds, config_dir,
+                     work_root)
+    missing = sorted({r.method.name for r in plan
+                      if run_status(r) == 'unavailable'})
+    if missing:
+        print(f'no config for {missing} in {config_dir}: reported as '
+              'unavailable')
+    statuses = {}
+    if not args.report_only:
+        info = None
+        if osp.isdir(osp.join(data_root, 'cifar-100-python')):
+            from lt_plugins.data.cifar_lt_bench import read_bench_info
+            info = read_bench_info(data_root)
+        runner = GridRunner(plan, shlex.split(args.command_prefix),
+                            dry_run=args.dry_run,
+                            data_args=None if info is None else info['args'])
+        statuses = runner.run_all()
+        if args.dry_run:
+            return 0
+    write_report(plan, args.seeds, args.size, work_root, out_dir, data_root)
+    bad = sorted(k for k, v in statuses.items() if v in ('failed', 'blocked'))
+    if bad:
+        print(f'failed or blocked: {bad}')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
