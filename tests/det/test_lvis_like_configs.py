@@ -1,0 +1,197 @@
+"""The LVIS-like configs: each builds, each method config differs from the
+CE config only by its method, the benchmark runner's method table matches
+the configs, the large-size override retargets every part, and fine-tuning
+starts from the pretrained detector with re-initialised class layers."""
+import functools
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
+import lt_plugins.det  # noqa: F401  (registers the plugin's components)
+from mmdet.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_DIR = osp.join(REPO, 'configs', 'lvis_like')
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location(
+        'run_lvis_like_benchmark',
+        osp.join(REPO, 'tools', 'run_lvis_like_benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+runner = _load_runner()
+
+#: Top-level keys each method may change with respect to the CE config.
+METHOD_KEYS = {
+    'ce': set(),
+    'ce-cdb-split': {'train_dataloader'},
+    'cdb-w-ce': {'model', 'train_dataloader', 'custom_hooks'},
+    'cdb-w-ce-official': {'model', 'train_dataloader', 'custom_hooks'},
+    'cdb-w-ce-cls': {'model', 'train_dataloader', 'custom_hooks',
+                     'load_from', 'model_wrapper_cfg'},
+    'rfs': {'train_dataloader', 'rfs_oversample_thr'},
+    'seesaw': {'model'},
+    'eqlv2': {'model'},
+    'cdb-rfs': {'model', 'train_dataloader', 'custom_hooks',
+                'rfs_oversample_thr'},
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _cfg(name):
+    # loading a config takes seconds: each is loaded once per session
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+@pytest.fixture(scope='module')
+def ce_cfg():
+    return _cfg(runner.METHODS['ce'].config)
+
+
+def _train_set(cfg):
+    ds = cfg.train_dataloader.dataset
+    return ds.dataset if ds.type == 'ClassBalancedDataset' else ds
+
+
+@pytest.mark.parametrize('method', list(runner.METHODS))
+def test_method_config_changes_only_the_method(method, ce_cfg):
+    assert set(METHOD_KEYS) == set(runner.METHODS)
+    cfg = _cfg(runner.METHODS[method].config)
+    changed = {k for k in set(cfg) | set(ce_cfg)
+               if cfg.get(k) != ce_cfg.get(k)}
+    assert changed == METHOD_KEYS[method]
+
+
+@pytest.mark.parametrize('method', list(runner.METHODS))
+def test_runner_method_table_matches_the_config(method):
+    spec = runner.METHODS[method]
+    cfg = _cfg(spec.config)
+    loss = cfg.model.roi_head.bbox_head.loss_cls
+    assert ('num_classes' in loss) == spec.loss_num_classes
+    if spec.loss_num_classes:
+        assert loss.num_classes == 100
+    assert (cfg.train_dataloader.dataset.type == 'ClassBalancedDataset') \
+        == spec.rfs
+    assert _train_set(cfg).ann_file == 'annotations/' + \
+        runner.TRAIN_FILES[spec.split]
+    hooks = {h['type']: h for h in cfg.get('custom_hooks', [])}
+    if spec.cdb_tau is None:
+        assert 'CDBDifficultyHook' not in hooks
+    else:
+        hook = hooks['CDBDifficultyHook']
+        assert hook['tau'] == spec.cdb_tau
+        assert hook['dataloader']['dataset']['ann_file'] == \
+            'annotations/lvis_v0.5_heldout.json'
+        assert hook['dataloader']['dataset']['data_prefix'] == dict(
+            img='train2017/')
+    assert ('FreezeAllButHook' in hooks) == spec.freeze_cls
+    if spec.rfs:
+        # LVIS' 1e-3 on ~57k images, scaled to this training split
+        n = 874 if spec.split == 'full' else 670
+        assert cfg.train_dataloader.dataset.oversample_thr == \
+            pytest.approx(57 / n)
+
+
+def test_base_schedule_is_a_scaled_down_1x(ce_cfg):
+    assert ce_cfg.train_cfg.max_epochs == 12
+    steps = [s for s in ce_cfg.param_scheduler if s.type == 'MultiStepLR']
+    assert steps[0].milestones == [8, 11]  # 2/3 and 11/12 of 12 epochs
+    assert ce_cfg.val_dataloader is None and ce_cfg.val_cfg is None
+    assert ce_cfg.test_evaluator.type == 'LVISPerCategoryMetric'
+    assert ce_cfg.test_dataloader.dataset.ann_file == \
+        'annotations/lvis_v0.5_val.json'
+    assert len(ce_cfg.classes) == 100 and ce_cfg.classes[7] == 'cat_0007'
+    pre = _cfg(runner.PRETRAIN_CONFIG)
+    assert pre.load_from is None
+    assert pre.train_dataloader.dataset.ann_file == \
+        'annotations/balanced_pretrain.json'
+
+
+@pytest.mark.parametrize('method', ['ce', 'seesaw', 'eqlv2', 'cdb-w-ce'])
+def test_detector_builds_with_100_classes(method):
+    cfg = _cfg(runner.METHODS[method].config)
+    model = MODELS.build(cfg.model)
+    head = model.roi_head.bbox_head
+    # softmax heads: 100 classes + background; Seesaw adds an objectness
+    # pair (C + 2)
+    expected = 102 if method == 'seesaw' else 101
+    assert head.fc_cls.out_features == expected
+    assert head.fc_reg.out_features == 4 * 100
+
+
+def test_finetuning_reinitialises_only_the_class_layers(ce_cfg, tmp_path):
+    torch.manual_seed(0)
+    pretrained = MODELS.build(ce_cfg.model)
+    pretrained.init_weights()
+    src = tmp_path / 'epoch_12.pth'
+    torch.save(dict(state_dict=pretrained.state_dict(), meta={}), str(src))
+    dropped = runner.strip_class_layers(str(src), str(tmp_path / 'no.pth'))
+    assert dropped == ['roi_head.bbox_head.fc_cls.bias',
+                       'roi_head.bbox_head.fc_cls.weight',
+                       'roi_head.bbox_head.fc_reg.bias',
+                       'roi_head.bbox_head.fc_reg.weight']
+    torch.manual_seed(1)
+    model = MODELS.build(ce_cfg.model)
+    model.init_weights()
+    fresh_cls = model.roi_head.bbox_head.fc_cls.weight.detach().clone()
+    load_checkpoint(model, str(tmp_path / 'no.pth'), map_location='cpu')
+    new, old = model.state_dict(), pretrained.state_dict()
+    for key in new:
+        if key in dropped:
+            continue
+        assert torch.equal(new[key], old[key]), key
+    assert torch.equal(model.roi_head.bbox_head.fc_cls.weight, fresh_cls)
+    assert not torch.equal(fresh_cls,
+                           old['roi_head.bbox_head.fc_cls.weight'])
+
+
+class _LargeData:
+    num_classes = 1230
+    num_images = {'full': 26000, 'cdb': 24000}
+
+    def rfs_threshold(self, split):
+        return 57 / self.num_images[split]
+
+
+# one config per branch of the override: RFS + CDB hook, frozen training
+# with the hook, a loss with num_classes, the pretraining (loading a config
+# takes seconds, so not all of them)
+@pytest.mark.parametrize('method', ['cdb-rfs', 'cdb-w-ce-cls', 'seesaw',
+                                    None])
+def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
+    spec = runner.METHODS[method] if method else runner.Method(
+        'pretrain', runner.PRETRAIN_CONFIG)
+    base = osp.join(CONFIG_DIR, spec.config)
+    path = tmp_path / 'override.py'
+    path.write_text(runner.size_override(spec, _LargeData(),
+                                         'data/lvis_like_large', base))
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.roi_head.bbox_head.num_classes == 1230
+    if spec.loss_num_classes:
+        assert cfg.model.roi_head.bbox_head.loss_cls.num_classes == 1230
+    train = _train_set(cfg)
+    for ds in (train, cfg.test_dataloader.dataset):
+        assert ds.data_root == 'data/lvis_like_large/'
+        assert len(ds.metainfo.classes) == 1230
+    assert cfg.test_evaluator.ann_file == \
+        'data/lvis_like_large/annotations/lvis_v0.5_val.json'
+    assert train.ann_file == _train_set(_cfg(spec.config)).ann_file
+    if spec.rfs:
+        assert cfg.train_dataloader.dataset.oversample_thr == \
+            pytest.approx(57 / _LargeData.num_images[spec.split])
+    hooks = {h['type']: h for h in cfg.get('custom_hooks', [])}
+    if spec.cdb_tau is not None:
+        held = hooks['CDBDifficultyHook']['dataloader']['dataset']
+        assert held.data_root == 'data/lvis_like_large/'
+        assert held.ann_file == 'annotations/lvis_v0.5_heldout.json'
+        assert len(held.metainfo.classes) == 1230
+        assert hooks['CDBDifficultyHook']['tau'] == spec.cdb_tau
+    assert ('FreezeAllButHook' in hooks) == spec.freeze_cls

@@ -1,0 +1,279 @@
+"""Bookkeeping of tools/run_lvis_like_benchmark.py with cheap stand-in
+training and test commands (``python -c ...``): pretraining once, the -cls
+dependency, skipping finished runs, recording failures, report-only, the
+statistics of the report."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import shlex
+import sys
+
+import pytest
+import torch
+
+from lt_plugins.data.lvis_like import generate_lvis_like
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location(
+        'run_lvis_like_benchmark',
+        osp.join(REPO, 'tools', 'run_lvis_like_benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+runner = _load_runner()
+
+# Stand-in for tools/train.py: logs its call, fails for configs whose name
+# holds $FAKE_FAIL, else writes a checkpoint and mmengine's last_checkpoint.
+FAKE_TRAIN = r'''
+import json, os, shutil, sys
+args = sys.argv[1:]
+config, work_dir = args[0], args[args.index('--work-dir') + 1]
+with open(os.environ['FAKE_CALLS'], 'a') as f:
+    f.write(json.dumps(dict(kind='train', config=os.path.basename(config),
+                            work_dir=work_dir, args=args)) + '\n')
+fail = os.environ.get('FAKE_FAIL')
+if fail and fail in os.path.basename(config):
+    print('simulated training failure: loss is nan')
+    sys.exit(3)
+os.makedirs(work_dir, exist_ok=True)
+if 'cdb-w-ce' in os.path.basename(config):  # the CDB hook's history
+    n = int(os.environ['FAKE_NCAT'])
+    records = [dict(epoch=e, tau=1.0 + e, bias=0.5, ratio=1.5,
+                    performance=[0.5] * n, difficulty=[0.5] * n,
+                    weights=[1.0 + 0.1 * e * k for k in range(n)])
+               for e in (1, 2)]
+    with open(os.path.join(work_dir, 'cdb_history.json'), 'w') as f:
+        json.dump(dict(classes=[f'cat_{k:04d}' for k in range(n)],
+                       metric='bbox', tau_mode='sigmoid', history=records),
+                  f)
+ckpt = os.path.join(work_dir, 'epoch_12.pth')
+shutil.copy(os.environ['FAKE_CKPT'], ckpt)
+with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
+    f.write(ckpt)
+'''
+# Stand-in for tools/test.py: writes mmengine's metrics dump with
+# AP = 0.2 + 0.01 * seed (+ 0.05 for CDB configs) and per-category APs.
+FAKE_TEST = r'''
+import json, os, re, sys
+args = sys.argv[1:]
+config, ckpt = args[0], args[1]
+work_dir = args[args.index('--work-dir') + 1]
+with open(os.environ['FAKE_CALLS'], 'a') as f:
+    f.write(json.dumps(dict(kind='test', config=os.path.basename(config),
+                            checkpoint=ckpt)) + '\n')
+seed = int(re.search(r'seed(\d+)', ckpt).group(1))
+ap = 0.2 + 0.01 * seed + (0.05 if 'cdb-w-ce' in config else 0.0)
+n = int(os.environ['FAKE_NCAT'])
+out = os.path.join(work_dir, '20260101_000000')
+os.makedirs(out, exist_ok=True)
+metrics = {f'lvis/bbox_{k}': ap + d for k, d in
+           (('AP', 0), ('APr', -0.1), ('APc', 0), ('APf', 0.1))}
+metrics['lvis/bbox_per_category_ap'] = [ap] * (n - 1) + [-1.0]
+with open(os.path.join(out, '20260101_000000.json'), 'w') as f:
+    json.dump(metrics, f)
+'''
+
+
+@pytest.fixture(scope='module')
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('lvis_like_tiny')
+    generate_lvis_like(str(root), num_categories=6, frequent_max_images=101,
+                       categories_per_image=3.0,
+                       val_images_per_category=(1, 1, 1),
+                       pretrain_images_per_category=1, image_size=32,
+                       write_images=False, seed=0)
+    ckpt = root / 'fake.pth'
+    torch.save(dict(state_dict={
+        'backbone.conv1.weight': torch.ones(2, 2),
+        'roi_head.bbox_head.fc_cls.weight': torch.ones(7, 4),
+        'roi_head.bbox_head.fc_cls.bias': torch.ones(7),
+        'roi_head.bbox_head.fc_reg.weight': torch.ones(24, 4),
+    }), str(ckpt))
+    return dict(root=str(root), ckpt=str(ckpt))
+
+
+@pytest.fixture
+def bench(tiny_data, tmp_path, monkeypatch):
+    calls = tmp_path / 'calls.jsonl'
+    monkeypatch.setenv('FAKE_CALLS', str(calls))
+    monkeypatch.setenv('FAKE_CKPT', tiny_data['ckpt'])
+    monkeypatch.setenv('FAKE_NCAT', '6')
+    monkeypatch.delenv('FAKE_FAIL', raising=False)
+    py = shlex.quote(sys.executable)
+    base = ['--data-root', tiny_data['root'], '--work-root',
+            str(tmp_path / 'work'), '--out-dir', str(tmp_path / 'out'),
+            '--train-cmd', f'{py} -c {shlex.quote(FAKE_TRAIN)}',
+            '--test-cmd', f'{py} -c {shlex.quote(FAKE_TEST)}']
+
+    def run(*extra):
+        return runner.main(base + list(extra))
+
+    def read_calls():
+        if not calls.exists():
+            return []
+        return [json.loads(line) for line in calls.read_text().splitlines()]
+
+    return dict(run=run, calls=read_calls, work=tmp_path / 'work',
+                out=tmp_path / 'out')
+
+
+def test_grid_runs_pretraining_once_then_skips_finished_runs(bench):
+    assert bench['run']('--methods', 'ce', 'rfs', '--seeds', '0', '1') == 0
+    trains = [c for c in bench['calls']() if c['kind'] == 'train']
+    configs = [c['config'] for c in trains]
+    assert configs.count('faster-rcnn_lvis-like_pretrain.py') == 1
+    assert sorted(configs[1:]) == sorted(
+        ['faster-rcnn_lvis-like_ce.py', 'faster-rcnn_lvis-like_rfs.py'] * 2)
+    # fine-tunings start from the pretrained detector without class layers
+    pretrained = bench['work'] / 'pretrain' / 'pretrained_no_cls.pth'
+    for call in trains[1:]:
+        assert f'load_from={pretrained}' in call['args']
+    state = torch.load(str(pretrained), weights_only=False)['state_dict']
+    assert list(state) == ['backbone.conv1.weight']
+    # the training seed reaches the config
+    seeds = sorted(a for c in trains[1:] for a in c['args']
+                   if a.startswith('randomness.seed='))
+    assert seeds == ['randomness.seed=0'] * 2 + ['randomness.seed=1'] * 2
+    # RFS gets LVIS' threshold scaled to the training-set size
+    train = json.load(open(osp.join(
+        os.environ['FAKE_CKPT'][:-len('fake.pth')], 'annotations',
+        'lvis_v0.5_train.json')))
+    rfs = [c for c in trains if c['config'].endswith('rfs.py')][0]
+    assert (f'train_dataloader.dataset.oversample_thr='
+            f'{57 / len(train["images"])!r}') in rfs['args']
+    result = json.load(open(bench['work'] / 'ce' / 'seed1' / 'result.json'))
+    assert result['AP'] == pytest.approx(0.21)
+    assert len(result['per_category_ap']) == 6
+
+    n_calls = len(bench['calls']())
+    assert bench['run']('--methods', 'ce', 'rfs', '--seeds', '0', '1') == 0
+    assert len(bench['calls']()) == n_calls  # everything was done
+
+
+def test_a_failed_run_is_reported_and_the_grid_goes_on(bench, monkeypatch):
+    monkeypatch.setenv('FAKE_FAIL', 'seesaw')
+    assert bench['run']('--methods', 'seesaw', 'ce', '--seeds', '0') == 1
+    assert (bench['work'] / 'ce' / 'seed0' / 'result.json').exists()
+    failed = json.load(open(bench['work'] / 'seesaw' / 'seed0' /
+                            'failed.json'))
+    assert failed['stage'] == 'train' and failed['returncode'] == 3
+    assert 'loss is nan' in failed['log_tail']
+    results = json.load(open(bench['out'] / 'results.json'))
+    assert [f['run'] for f in results['failures']] == ['seesaw seed0']
+    assert 'seesaw seed0: train failed (exit code 3)' in (
+        bench['out'] / 'results.md').read_text()
+
+    # the next invocation retries the failed run only
+    monkeypatch.delenv('FAKE_FAIL')
+    before = len(bench['calls']())
+    assert bench['run']('--methods', 'seesaw', 'ce', '--seeds', '0') == 0
+    new = bench['calls']()[before:]
+    assert {c['config'] for c in new} == {'faster-rcnn_lvis-like_seesaw.py'}
+    assert not (bench['work'] / 'seesaw' / 'seed0' / 'failed.json').exists()
+    assert json.load(open(bench['out'] / 'results.json'))['failures'] == []
+
+
+def test_a_failed_pretraining_fails_its_dependents_without_running_them(
+        bench, monkeypatch):
+    monkeypatch.setenv('FAKE_FAIL', 'pretrain')
+    assert bench['run']('--methods', 'ce', '--seeds', '0') == 1
+    assert [c['config'] for c in bench['calls']()] == [
+        'faster-rcnn_lvis-like_pretrain.py']
+    runs = {f['run']: f['stage'] for f in json.load(
+        open(bench['out'] / 'results.json'))['failures']}
+    assert runs == {'pretrain': 'train', 'ce seed0': 'dependency'}
+
+
+def test_cls_variant_starts_from_the_ce_cdb_split_run_of_its_seed(bench):
+    assert bench['run']('--methods', 'cdb-w-ce-cls', '--seeds', '1') == 0
+    trains = [c for c in bench['calls']() if c['kind'] == 'train']
+    assert [c['config'] for c in trains] == [
+        'faster-rcnn_lvis-like_pretrain.py',
+        'faster-rcnn_lvis-like_ce-cdb-split.py',
+        'faster-rcnn_lvis-like_cdb-w-ce-cls.py']
+    start = bench['work'] / 'ce-cdb-split' / 'seed1' / 'epoch_12.pth'
+    assert f'load_from={start}' in trains[-1]['args']
+
+
+def test_report_statistics_and_report_only(bench, monkeypatch):
+    assert bench['run']('--methods', 'ce', 'cdb-w-ce', '--seeds', '0',
+                        '1') == 0
+    results = json.load(open(bench['out'] / 'results.json'))
+    ce = results['methods']['ce']['summary']['AP']
+    # CE AP is 0.20 and 0.21: mean 0.205, sample std 0.01 / sqrt(2)
+    assert ce['mean'] == pytest.approx(0.205)
+    assert ce['std'] == pytest.approx(0.01 / 2**0.5)
+    diff = results['methods']['cdb-w-ce']['vs_ce']['APr']
+    assert diff['mean'] == pytest.approx(0.05) and diff['std'] == \
+        pytest.approx(0.0, abs=1e-12)
+    assert diff['seeds'] == [0, 1]
+    assert results['methods']['cdb-w-ce']['summary']['APf']['mean'] == \
+        pytest.approx(0.355)
+    md = (bench['out'] / 'results.md').read_text()
+    assert '| CE | 0,1 | 20.5 ± 0.7 | 10.5 ± 0.7 | 20.5 ± 0.7 | 30.5 ± ' \
+        '0.7 |' in md
+    assert '| CDB-W-CE (sigmoid tau) | CE | 0,1 | +5.0 ± 0.0 |' in md
+    assert (bench['out'] / 'metrics_by_method.png').stat().st_size > 0
+    assert (bench['out'] / 'per_category_ap.png').stat().st_size > 0
+    assert (bench['out'] / 'cdb_trajectories.png').stat().st_size > 0
+    # tools/plot_cdb_history.py's plots of the first CDB seed
+    assert (bench['out'] / 'cdb-w-ce_seed0_weights.png').exists()
+    assert results['methods']['cdb-w-ce']['runs']['1']['cdb_history']
+
+    # report-only runs no command and redraws from the finished runs
+    for name in ('results.json', 'results.md', 'metrics_by_method.png'):
+        (bench['out'] / name).unlink()
+    monkeypatch.setenv('FAKE_FAIL', 'lvis-like')  # any training would fail
+    before = len(bench['calls']())
+    assert bench['run']('--report-only') == 0
+    assert len(bench['calls']()) == before
+    assert json.load(open(bench['out'] / 'results.json'))['methods'][
+        'ce']['summary']['AP']['mean'] == pytest.approx(0.205)
+    assert (bench['out'] / 'metrics_by_method.png').exists()
+
+
+def test_dry_run_prints_the_plan_and_runs_nothing(bench, capsys):
+    assert bench['run']('--dry-run', '--methods', 'cdb-w-ce-cls',
+                        '--seeds', '0') == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        'pretrain: faster-rcnn_lvis-like_pretrain.py -> '
+        f'{bench["work"]}/pretrain/pretrained_no_cls.pth',
+        'run ce-cdb-split seed 0: faster-rcnn_lvis-like_ce-cdb-split.py, '
+        'from pretrained detector',
+        'run cdb-w-ce-cls seed 0: faster-rcnn_lvis-like_cdb-w-ce-cls.py, '
+        'from ce-cdb-split seed 0']
+    assert bench['calls']() == []
+
+
+def test_unknown_method_is_refused(bench, capsys):
+    with pytest.raises(SystemExit):
+        bench['run']('--methods', 'focal')
+    assert "unknown methods ['focal']" in capsys.readouterr().err
+
+
+def test_strip_class_layers_refuses_a_checkpoint_without_them(tmp_path):
+    src = tmp_path / 'plain.pth'
+    torch.save(dict(state_dict={'backbone.w': torch.ones(1)}), str(src))
+    with pytest.raises(ValueError, match='no parameter under'):
+        runner.strip_class_layers(str(src), str(tmp_path / 'out.pth'))
+
+
+def test_group_trajectories_average_by_frequency_group():
+    history = dict(classes=['a', 'b', 'c'], history=[
+        dict(epoch=1, tau=2.0, weights=[1.0, 3.0, 5.0],
+             difficulty=[0.1, 0.3, 0.5]),
+        dict(epoch=2, tau=4.0, weights=[2.0, 2.0, 2.0],
+             difficulty=[0.2, 0.2, 0.2])])
+    traj = runner.group_trajectories(history, {'a': 'r', 'b': 'r', 'c': 'f'})
+    assert traj['epochs'] == [1, 2] and traj['tau'] == [2.0, 4.0]
+    assert traj['weights']['r'] == [2.0, 2.0]
+    assert traj['weights']['f'] == [5.0, 2.0]
+    assert traj['difficulty']['r'] == pytest.approx([0.2, 0.2])
+    assert all(v != v for v in traj['weights']['c'])  # nan: no class

@@ -1,0 +1,942 @@
+#!/usr/bin/env python
+"""Run (or resume) the LVIS-like benchmark grid and report it.
+
+The CDB paper's protocol on the LVIS-like data (docs/lvis_like_benchmark.md):
+
+1. generate the data set if it is missing (tools/make_lvis_like.py);
+2. pretrain the detector once on the balanced set
+   (configs/lvis_like/faster-rcnn_lvis-like_pretrain.py) and drop its
+   class-specific box-head layers (``fc_cls``, ``fc_reg``), which every
+   fine-tuning re-initialises;
+3. fine-tune every method x training seed with tools/train.py, one work dir
+   per run (``<work-root>/<method>/seed<k>/``), then evaluate the final
+   checkpoint on the validation set with tools/test.py; the "-cls" variant
+   starts from the CE-on-the-CDB-split run of the same seed, which runs
+   first;
+4. write ``results.json``, a markdown table (mean +- std over seeds, paired
+   differences to CE over the same seeds) and plots into ``--out-dir``.
+
+A run whose ``result.json`` exists is skipped, so the command resumes an
+interrupted grid; an interrupted training resumes from its last checkpoint.
+A failed run (its exit code and log tail go to ``failed.json`` and the
+report) does not stop the grid; the next invocation retries it.
+
+Per-category AP: the test config's ``LVISPerCategoryMetric`` returns
+``lvis/bbox_per_category_ap``; tools/test.py's logger hook dumps every test
+metric, lists included, to ``<work_dir>/<timestamp>/<timestamp>.json``, which
+this script reads into the run's ``result.json``.
+
+Examples::
+
+    python tools/run_lvis_like_benchmark.py                  # the whole grid
+    python tools/run_lvis_like_benchmark.py --methods ce cdb-w-ce --seeds 0
+    python tools/run_lvis_like_benchmark.py --dry-run        # print the plan
+    python tools/run_lvis_like_benchmark.py --report-only    # table + plots
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import os.path as osp
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# this checkout's lt_plugins first (the plots import it), also when another
+# clone is installed
+sys.path.insert(0, REPO)
+CONFIG_DIR = 'configs/lvis_like'
+METRICS = ('AP', 'APr', 'APc', 'APf')
+#: Box-head layers whose shape follows the class set; dropped from the
+#: pretrained detector, as the CDB paper's COCO detector has other classes.
+CLASS_LAYERS = ('roi_head.bbox_head.fc_cls', 'roi_head.bbox_head.fc_reg')
+#: LVIS' repeat-factor threshold 1e-3 times its ~57k training images: the
+#: image count below which RFS repeats a category (see the rfs config).
+RFS_MIN_IMAGES = 57
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of the grid.
+
+    Attributes:
+        label (str): Name in the table.
+        config (str): Config file name in configs/lvis_like.
+        split (str): 'full' training set or the 'cdb' split (minus held-out).
+        start (str): 'pretrain' or the method whose checkpoint (same seed)
+            the run starts from.
+        cdb_tau (str, optional): tau of the CDB hook, None without CDB.
+        loss_num_classes (bool): The classification loss takes num_classes.
+        rfs (bool): Training set wrapped in ClassBalancedDataset.
+        freeze_cls (bool): Only fc_cls trains.
+    """
+
+    label: str
+    config: str
+    split: str = 'full'
+    start: str = 'pretrain'
+    cdb_tau: Optional[str] = None
+    loss_num_classes: bool = False
+    rfs: bool = False
+    freeze_cls: bool = False
+
+
+METHODS: Dict[str, Method] = {
+    'ce': Method('CE', 'faster-rcnn_lvis-like_ce.py'),
+    'ce-cdb-split': Method('CE, CDB split', 'faster-rcnn_lvis-like_ce-cdb-'
+                           'split.py', split='cdb'),
+    'cdb-w-ce': Method('CDB-W-CE (sigmoid tau)',
+                       'faster-rcnn_lvis-like_cdb-w-ce.py', split='cdb',
+                       cdb_tau='sigmoid', loss_num_classes=True),
+    'cdb-w-ce-official': Method(
+        'CDB-W-CE (official_sigmoid tau)',
+        'faster-rcnn_lvis-like_cdb-w-ce-official.py', split='cdb',
+        cdb_tau='official_sigmoid', loss_num_classes=True),
+    'cdb-w-ce-cls': Method('CDB-W-CE-cls', 'faster-rcnn_lvis-like_cdb-w-ce-'
+                           'cls.py', split='cdb', start='ce-cdb-split',
+                           cdb_tau='sigmoid', loss_num_classes=True,
+                           freeze_cls=True),
+    'rfs': Method('RFS', 'faster-rcnn_lvis-like_rfs.py', rfs=True),
+    'seesaw': Method('Seesaw', 'faster-rcnn_lvis-like_seesaw.py',
+                     loss_num_classes=True),
+    'eqlv2': Method('EQLv2', 'faster-rcnn_lvis-like_eqlv2.py',
+                    loss_num_classes=True),
+    'cdb-rfs': Method('CDB-W-CE + RFS', 'faster-rcnn_lvis-like_cdb-rfs.py',
+                      split='cdb', cdb_tau='sigmoid', loss_num_classes=True,
+                      rfs=True),
+}
+PRETRAIN_CONFIG = 'faster-rcnn_lvis-like_pretrain.py'
+#: Data and work roots per size (tools/make_lvis_like.py --size).
+SIZES = {
+    'default': dict(data_root='data/lvis_like',
+                    work_root='work_dirs/lvis_like_bench',
+                    out_dir='docs/lvis_like'),
+    'large': dict(data_root='data/lvis_like_large',
+                  work_root='work_dirs/lvis_like_bench_large',
+                  out_dir='docs/lvis_like/large'),
+}
+TRAIN_FILES = {'full': 'lvis_v0.5_train.json',
+               'cdb': 'lvis_v0.5_train_cdb.json'}
+
+
+def with_dependencies(methods: Sequence[str]) -> List[str]:
+    """``methods`` plus what they start from, in grid order."""
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f'unknown methods {unknown}; choose from '
+                         f'{list(METHODS)}')
+    wanted = set(methods)
+    for m in methods:
+        start = METHODS[m].start
+        while start != 'pretrain':
+            wanted.add(start)
+            start = METHODS[start].start
+    return [m for m in METHODS if m in wanted]
+
+
+# ----------------------------------------------------------------- helpers
+def _read_json(path: str):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(obj, path: str) -> None:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _rel(path: str) -> str:
+    """``path`` relative to the repository if inside it, else absolute."""
+    path = osp.abspath(path)
+    return osp.relpath(path, REPO) if path.startswith(REPO + os.sep) \
+        else path
+
+
+def _abs(path: str) -> str:
+    """Inverse of :func:`_rel`."""
+    return osp.normpath(osp.join(REPO, path))
+
+
+def _tail(path: str, lines: int = 40) -> str:
+    if not osp.isfile(path):
+        return ''
+    with open(path, errors='replace') as f:
+        return ''.join(f.readlines()[-lines:])
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint mmengine recorded last in ``work_dir`` (or None)."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    with open(marker) as f:
+        path = f.read().strip()
+    if path and not osp.isabs(path):
+        path = osp.join(REPO, path)
+    return path if path and osp.isfile(path) else None
+
+
+def strip_class_layers(src: str, dst: str,
+                       prefixes: Sequence[str] = CLASS_LAYERS) -> List[str]:
+    """Write ``src``'s weights without the class-specific layers to ``dst``.
+
+    Args:
+        src (str): An mmengine checkpoint (or a bare state dict).
+        dst (str): Output checkpoint, ``{'state_dict': ..., 'meta': ...}``;
+            loading it with ``load_from`` leaves the dropped layers as the
+            model's initialisation made them.
+        prefixes (Sequence[str]): Parameter name prefixes to drop.
+
+    Returns:
+        list[str]: The dropped parameter names.
+    """
+    import torch  # only here: the rest of the runner does not need torch
+    ckpt = torch.load(src, map_location='cpu', weights_only=False)
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f'{src} holds no state dict')
+    kept = {k: v for k, v in state.items()
+            if not any(k == p or k.startswith(p + '.') for p in prefixes)}
+    dropped = sorted(set(state) - set(kept))
+    if not dropped:
+        raise ValueError(f'{src} has no parameter under {list(prefixes)}; '
+                         f'is it a Faster R-CNN checkpoint?')
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(dict(state_dict=kept,
+                    meta=dict(source=_rel(src),
+                              dropped=dropped)), dst)
+    return dropped
+
+
+def read_test_metrics(test_dir: str) -> dict:
+    """Metrics of the newest tools/test.py run in ``test_dir``.
+
+    mmengine's logger hook dumps them, lists included, to
+    ``<test_dir>/<timestamp>/<timestamp>.json``.
+    """
+    files = sorted(f for f in glob.glob(osp.join(test_dir, '*', '*.json'))
+                   if osp.basename(f)[:-5] == osp.basename(osp.dirname(f)))
+    if not files:
+        raise RuntimeError(f'no metrics json under {test_dir}')
+    raw = _read_json(files[-1])
+    out = {}
+    for m in METRICS:
+        key = f'lvis/bbox_{m}'
+        if key not in raw:
+            raise RuntimeError(f'{files[-1]} has no {key} (keys: '
+                               f'{sorted(raw)})')
+        out[m] = float(raw[key])
+    per_cat = raw.get('lvis/bbox_per_category_ap')
+    if per_cat is None:
+        raise RuntimeError(f'{files[-1]} has no lvis/bbox_per_category_ap; '
+                           'is the test evaluator LVISPerCategoryMetric?')
+    out['per_category_ap'] = [float(v) for v in per_cat]
+    out['metrics_file'] = _rel(files[-1])
+    return out
+
+
+# ------------------------------------------------------------------- data
+class DataInfo:
+    """What the runner needs from the generated annotation files."""
+
+    def __init__(self, data_root: str):
+        ann = osp.join(data_root, 'annotations')
+        train = _read_json(osp.join(ann, TRAIN_FILES['full']))
+        self.categories = sorted(train['categories'], key=lambda c: c['id'])
+        # visual difficulty recorded by the generator: confusable or not
+        appearance = train.get('info', {}).get('appearance', [])
+        self.confusable = {a['id']: a['cluster'] >= 0 for a in appearance}
+        self.num_classes = len(self.categories)
+        self.num_images = {'full': len(train['images'])}
+        cdb = osp.join(ann, TRAIN_FILES['cdb'])
+        if osp.isfile(cdb):
+            self.num_images['cdb'] = len(_read_json(cdb)['images'])
+
+    def rfs_threshold(self, split: str) -> float:
+        """LVIS' RFS threshold scaled to the size of the training split."""
+        return RFS_MIN_IMAGES / self.num_images[split]
+
+
+def size_override(method: Method, data: DataInfo, data_root: str,
+                  base_config: str) -> str:
+    """Config text that retargets a default-size config to other data.
+
+    Used for ``--size large``: data root, classes, num_classes (box head and
+    loss), the RFS threshold and the CDB hook's held-out loader.
+    """
+    root = data_root.rstrip('/') + '/'
+    lines = [
+        '# written by tools/run_lvis_like_benchmark.py: the config below '
+        'retargeted to other data',
+        f'_base_ = {base_config!r}',
+        f'data_root = {root!r}',
+        f'num_classes = {data.num_classes}',
+        "classes = tuple(f'cat_{i:04d}' for i in range(num_classes))",
+        'metainfo = dict(classes=classes)',
+        'loss_cls = ' + ('dict(num_classes=num_classes)'
+                         if method.loss_num_classes else 'dict()'),
+        'model = dict(roi_head=dict(bbox_head=dict(num_classes=num_classes, '
+        'loss_cls=loss_cls)))',
+        '_data = dict(data_root=data_root, metainfo=metainfo)',
+    ]
+    if method.rfs:
+        lines.append('train_dataloader = dict(dataset=dict(oversample_thr='
+                     f'{data.rfs_threshold(method.split)!r}, dataset=_data))')
+    else:
+        lines.append('train_dataloader = dict(dataset=_data)')
+    lines += [
+        'test_dataloader = dict(dataset=_data)',
+        "test_evaluator = dict(ann_file=data_root + "
+        "'annotations/lvis_v0.5_val.json')",
+        'heldout_dataloader = dict(dataset=_data)',
+    ]
+    if method.cdb_tau is not None:
+        hooks = []
+        if method.freeze_cls:
+            hooks.append("dict(type='FreezeAllButHook', "
+                         "trainable=['roi_head.bbox_head.fc_cls'])")
+        # the base's hook holds the base's held-out loader: rebuild it from
+        # the base's heldout_dataloader (mmengine exposes ``_base_`` while
+        # a config file runs) with this data root
+        hooks.append("dict(type='CDBDifficultyHook', dataloader=dict("
+                     '_base_.heldout_dataloader, dataset=dict(_base_.'
+                     'heldout_dataloader.dataset, **_data)), '
+                     "metric='bbox', interval=1, "
+                     f'tau={method.cdb_tau!r})')
+        lines.append('custom_hooks = [' + ', '.join(hooks) + ']')
+    return '\n'.join(lines) + '\n'
+
+
+# ----------------------------------------------------------------- runner
+class Benchmark:
+    """The grid: plan, run, collect and report."""
+
+    def __init__(self, args):
+        self.args = args
+        size = SIZES[args.size]
+        self.size = args.size
+        self.data_root = args.data_root or size['data_root']
+        self.work_root = osp.join(REPO, args.work_root or size['work_root'])
+        self.out_dir = osp.join(REPO, args.out_dir or size['out_dir'])
+        self.methods = with_dependencies(args.methods)
+        self.seeds = list(args.seeds)
+        self.train_cmd = shlex.split(args.train_cmd)
+        self.test_cmd = shlex.split(args.test_cmd)
+        self.failures: List[dict] = []
+        self._data: Optional[DataInfo] = None
+
+    # --------------------------------------------------------- locations
+    def run_dir(self, method: str, seed: int) -> str:
+        return osp.join(self.work_root, method, f'seed{seed}')
+
+    @property
+    def pretrain_dir(self) -> str:
+        return osp.join(self.work_root, 'pretrain')
+
+    @property
+    def pretrained(self) -> str:
+        return osp.join(self.pretrain_dir, 'pretrained_no_cls.pth')
+
+    @property
+    def data(self) -> DataInfo:
+        if self._data is None:
+            self._data = DataInfo(osp.join(REPO, self.data_root))
+        return self._data
+
+    def config(self, method: Optional[str]) -> str:
+        """Config path of ``method`` (None: pretraining) for this size."""
+        name = METHODS[method].config if method else PRETRAIN_CONFIG
+        path = osp.join(REPO, CONFIG_DIR, name)
+        if self.size == 'default' and self.args.data_root is None:
+            return path
+        spec = METHODS[method] if method else Method('pretrain', name)
+        text = size_override(spec, self.data, self.data_root, path)
+        out = osp.join(self.work_root, '_configs', name)
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        with open(out, 'w') as f:
+            f.write(text)
+        return out
+
+    # ------------------------------------------------------------ steps
+    def plan(self) -> List[str]:
+        """Human-readable steps, in the order they would run."""
+        steps = []
+        val = osp.join(REPO, self.data_root, 'annotations',
+                       'lvis_v0.5_val.json')
+        if not osp.isfile(val):
+            steps.append(f'generate the data: tools/make_lvis_like.py --size '
+                         f'{self.size} --out {self.data_root}')
+        if not osp.isfile(self.pretrained):
+            steps.append(f'pretrain: {PRETRAIN_CONFIG} -> '
+                         f'{_rel(self.pretrained)}')
+        for seed in self.seeds:
+            for m in self.methods:
+                done = osp.isfile(osp.join(self.run_dir(m, seed),
+                                           'result.json'))
+                start = 'pretrained detector' if METHODS[m].start == \
+                    'pretrain' else f'{METHODS[m].start} seed {seed}'
+                steps.append(f'{"skip (done)" if done else "run"} {m} seed '
+                             f'{seed}: {METHODS[m].config}, from {start}')
+        return steps
+
+    def _env(self) -> dict:
+        env = dict(os.environ)
+        # one OpenMP thread per process: on 2 cores, more threads next to a
+        # data-loading worker made training slower, not faster
+        env.setdefault('OMP_NUM_THREADS', '1')
+        return env
+
+    def _call(self, cmd: List[str], log: str) -> Tuple[int, float]:
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        start = time.time()
+        with open(log, 'a') as f:
+            f.write(f'\n$ {" ".join(shlex.quote(c) for c in cmd)}\n')
+            f.flush()
+            rc = subprocess.call(cmd, cwd=REPO, env=self._env(), stdout=f,
+                                 stderr=subprocess.STDOUT)
+        return rc, time.time() - start
+
+    def _fail(self, name: str, stage: str, cmd, rc, log: str,
+              work_dir: Optional[str]) -> None:
+        record = dict(run=name, stage=stage, returncode=rc,
+                      command=' '.join(shlex.quote(c) for c in cmd),
+                      log=_rel(log), log_tail=_tail(log),
+                      time=time.strftime('%Y-%m-%d %H:%M:%S'))
+        self.failures.append(record)
+        if work_dir is not None:
+            _write_json(record, osp.join(work_dir, 'failed.json'))
+        print(f'[lvis-like] FAILED {name} ({stage}, exit code {rc}); log: '
+              f'{record["log"]}', flush=True)
+
+    def ensure_data(self) -> bool:
+        val = osp.join(REPO, self.data_root, 'annotations',
+                       'lvis_v0.5_val.json')
+        if osp.isfile(val):
+            return True
+        cmd = [sys.executable, 'tools/make_lvis_like.py', '--size',
+               self.size, '--out', self.data_root]
+        log = osp.join(self.work_root, 'make_data.log')
+        print(f'[lvis-like] generating {self.data_root}', flush=True)
+        rc, _ = self._call(cmd, log)
+        if rc != 0:
+            self._fail('data', 'generate', cmd, rc, log, None)
+        return rc == 0
+
+    def train(self, name: str, config: str, work_dir: str, seed: int,
+              load_from: Optional[str], extra: Sequence[str] = ()) -> bool:
+        """tools/train.py, resuming from ``work_dir``'s last checkpoint."""
+        options = [f'randomness.seed={seed}', *extra]
+        resume = last_checkpoint(work_dir) is not None
+        if not resume:
+            options.append(f'load_from={load_from}' if load_from else
+                           'load_from=None')
+        cmd = self.train_cmd + [config, '--work-dir', work_dir,
+                                *(['--resume'] if resume else []),
+                                '--cfg-options', *options]
+        log = osp.join(work_dir, 'train.log')
+        print(f'[lvis-like] train {name}' + (' (resuming)' if resume else ''),
+              flush=True)
+        rc, seconds = self._call(cmd, log)
+        self._timings[name] = dict(train_seconds=round(seconds, 1))
+        if rc != 0 or last_checkpoint(work_dir) is None:
+            self._fail(name, 'train', cmd, rc, log, work_dir)
+            return False
+        return True
+
+    def pretrain(self) -> bool:
+        if osp.isfile(self.pretrained):
+            return True
+        work_dir = self.pretrain_dir
+        if not self.train('pretrain', self.config(None), work_dir, 0, None):
+            return False
+        try:
+            dropped = strip_class_layers(last_checkpoint(work_dir),
+                                         self.pretrained)
+        except (ValueError, RuntimeError, OSError) as e:
+            log = osp.join(work_dir, 'train.log')
+            with open(log, 'a') as f:
+                f.write(f'\nstripping the class layers failed: {e}\n')
+            self._fail('pretrain', 'strip', ['strip_class_layers'], 1, log,
+                       work_dir)
+            return False
+        print(f'[lvis-like] pretrained detector without {len(dropped)} '
+              f'class-specific tensors: {self.pretrained}', flush=True)
+        return True
+
+    def run_one(self, method: str, seed: int, pretrained_ok: bool) -> None:
+        spec = METHODS[method]
+        name = f'{method} seed{seed}'
+        work_dir = self.run_dir(method, seed)
+        if osp.isfile(osp.join(work_dir, 'result.json')):
+            print(f'[lvis-like] skip {name}: done', flush=True)
+            return
+        if spec.start == 'pretrain':
+            if not pretrained_ok:
+                self._fail(name, 'dependency', ['pretrain'], None,
+                           osp.join(self.pretrain_dir, 'train.log'), work_dir)
+                return
+            load_from = self.pretrained
+        else:
+            dep = osp.join(self.run_dir(spec.start, seed), 'result.json')
+            if not osp.isfile(dep):
+                self._fail(name, 'dependency', [spec.start], None,
+                           osp.join(self.run_dir(spec.start, seed),
+                                    'train.log'), work_dir)
+                return
+            load_from = _abs(_read_json(dep)['checkpoint'])
+        extra = []
+        if spec.rfs:
+            extra.append('train_dataloader.dataset.oversample_thr='
+                         f'{self.data.rfs_threshold(spec.split)!r}')
+        config = self.config(method)
+        if not self.train(name, config, work_dir, seed, load_from, extra):
+            return
+        ckpt = last_checkpoint(work_dir)
+        test_dir = osp.join(work_dir, 'test')
+        cmd = self.test_cmd + [config, ckpt, '--work-dir', test_dir]
+        log = osp.join(work_dir, 'test.log')
+        print(f'[lvis-like] test {name}', flush=True)
+        rc, seconds = self._call(cmd, log)
+        try:
+            if rc != 0:
+                raise RuntimeError(f'tools/test.py exited with {rc}')
+            metrics = read_test_metrics(test_dir)
+        except RuntimeError as e:
+            with open(log, 'a') as f:
+                f.write(f'\n{e}\n')
+            self._fail(name, 'test', cmd, rc, log, work_dir)
+            return
+        result = dict(method=method, seed=seed, size=self.size,
+                      config=_rel(config),
+                      checkpoint=_rel(ckpt),
+                      start_from=_rel(load_from),
+                      test_seconds=round(seconds, 1),
+                      **self._timings.get(name, {}), **metrics)
+        history = osp.join(work_dir, 'cdb_history.json')
+        if osp.isfile(history):
+            result['cdb_history'] = _rel(history)
+        _write_json(result, osp.join(work_dir, 'result.json'))
+        stale = osp.join(work_dir, 'failed.json')
+        if osp.isfile(stale):
+            os.remove(stale)
+        print(f'[lvis-like] {name}: ' + ' '.join(
+            f'{m} {100 * result[m]:.1f}' for m in METRICS), flush=True)
+
+    def run(self) -> int:
+        self._timings: Dict[str, dict] = {}
+        os.makedirs(self.work_root, exist_ok=True)
+        if not self.ensure_data():
+            self.report()
+            return 1
+        pretrained_ok = self.pretrain() if any(
+            METHODS[m].start == 'pretrain' for m in self.methods) else True
+        # seed-major order: every method has a first seed early on
+        for seed in self.seeds:
+            for method in self.methods:
+                self.run_one(method, seed, pretrained_ok)
+        self.report()
+        return 1 if self.failures else 0
+
+    # ----------------------------------------------------------- report
+    def collect(self) -> Dict[str, Dict[int, dict]]:
+        """Every finished run under the work root: ``{method: {seed: r}}``."""
+        runs: Dict[str, Dict[int, dict]] = {}
+        for method in METHODS:
+            for path in sorted(glob.glob(osp.join(self.work_root, method,
+                                                  'seed*', 'result.json'))):
+                r = _read_json(path)
+                runs.setdefault(method, {})[int(r['seed'])] = r
+        return runs
+
+    def stored_failures(self) -> List[dict]:
+        """Failures recorded by this or an earlier invocation, not since
+        fixed (their run has no result.json)."""
+        out = {f['run']: f for f in self.failures}
+        for path in glob.glob(osp.join(self.work_root, '*', '*',
+                                       'failed.json')) + glob.glob(
+                                           osp.join(self.work_root, '*',
+                                                    'failed.json')):
+            if not osp.isfile(osp.join(osp.dirname(path), 'result.json')):
+                rec = _read_json(path)
+                out.setdefault(rec['run'], rec)
+        return [out[k] for k in sorted(out)]
+
+    def report(self) -> dict:
+        """Write results.json, results.md and the plots; return the dict."""
+        runs = self.collect()
+        summary = summarise(runs)
+        data = self.data if osp.isfile(osp.join(
+            REPO, self.data_root, 'annotations', TRAIN_FILES['full'])) \
+            else None
+        results = dict(
+            size=self.size, data_root=self.data_root,
+            work_root=_rel(self.work_root),
+            machine=machine_description(),
+            categories=None if data is None else [
+                dict(id=c['id'], name=c['name'], frequency=c['frequency'],
+                     train_images=c['image_count'],
+                     confusable=data.confusable.get(c['id']))
+                for c in data.categories],
+            methods={m: dict(label=METHODS[m].label, **summary[m],
+                             runs={str(s): r
+                                   for s, r in sorted(runs[m].items())})
+                     for m in summary},
+            failures=self.stored_failures())
+        os.makedirs(self.out_dir, exist_ok=True)
+        _write_json(results, osp.join(self.out_dir, 'results.json'))
+        with open(osp.join(self.out_dir, 'results.md'), 'w') as f:
+            f.write(markdown_report(results))
+        train_ann = osp.join(REPO, self.data_root, 'annotations',
+                             TRAIN_FILES['full'])
+        plots = draw_plots(results, runs, self.out_dir,
+                           train_ann if data is not None else None)
+        print(f'[lvis-like] report: {_rel(self.out_dir)}/'
+              f'results.{{json,md}}' + (f' and {len(plots)} plots'
+                                        if plots else ''), flush=True)
+        return results
+
+
+# --------------------------------------------------------------- statistics
+def mean_std(values: Sequence[float]) -> dict:
+    """Mean and sample standard deviation (ddof 1; None for one value)."""
+    n = len(values)
+    if n == 0:
+        return dict(mean=None, std=None, n=0)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean)**2 for v in values) / (n - 1)) \
+        if n > 1 else None
+    return dict(mean=mean, std=std, n=n)
+
+
+def summarise(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
+    """Per method: mean/std of each metric and paired differences.
+
+    Differences are taken seed by seed against CE (``vs_ce``) and, for a
+    method trained on the CDB split, against CE on that split
+    (``vs_ce_cdb_split``), over the seeds both have.
+    """
+    out = {}
+    for method, by_seed in runs.items():
+        entry = dict(seeds=sorted(by_seed),
+                     summary={m: mean_std([r[m] for r in by_seed.values()])
+                              for m in METRICS})
+        refs = [('vs_ce', 'ce')]
+        if METHODS[method].split == 'cdb':
+            refs.append(('vs_ce_cdb_split', 'ce-cdb-split'))
+        for key, ref in refs:
+            if ref == method or ref not in runs:
+                continue
+            common = sorted(set(by_seed) & set(runs[ref]))
+            if not common:
+                continue
+            entry[key] = {m: dict(
+                **mean_std([by_seed[s][m] - runs[ref][s][m]
+                            for s in common]),
+                seeds=common) for m in METRICS}
+        out[method] = entry
+    return out
+
+
+def machine_description() -> str:
+    return (f'{platform.system()} {platform.machine()}, '
+            f'{os.cpu_count()} CPU cores, Python '
+            f'{platform.python_version()}')
+
+
+def _fmt(stat: Optional[dict], signed: bool = False) -> str:
+    if not stat or stat.get('mean') is None:
+        return 'n/a'
+    mean = 100 * stat['mean']
+    text = f'{mean:+.1f}' if signed else f'{mean:.1f}'
+    if stat.get('std') is not None:
+        text += f' ± {100 * stat["std"]:.1f}'
+    return text
+
+
+def markdown_report(results: dict) -> str:
+    """The tables of results.md."""
+    seeds = sorted({s for e in results['methods'].values()
+                    for s in e['seeds']}) or [0, 1, 2]
+    lines = [
+        f'# LVIS-like benchmark ({results["size"]} size)', '',
+        f'Data: `{results["data_root"]}` (tools/make_lvis_like.py); runs in '
+        f'`{results["work_root"]}`; machine: {results["machine"]}.',
+        'Bounding-box AP on the validation set (LVIS protocol), in percent: '
+        'mean ± sample standard deviation over the training seeds listed.', '',
+        'Reproduce: `python tools/run_lvis_like_benchmark.py --size '
+        f'{results["size"]} --seeds {" ".join(map(str, seeds))}` (it skips '
+        'finished runs; `--report-only` redraws from them).', '',
+        '| method | seeds | AP | APr | APc | APf |',
+        '|---|---|---|---|---|---|',
+    ]
+    for m, entry in results['methods'].items():
+        lines.append(f'| {entry["label"]} | '
+                     f'{",".join(map(str, entry["seeds"]))} | ' + ' | '.join(
+                         _fmt(entry['summary'][k]) for k in METRICS) + ' |')
+    diffs = [(m, e) for m, e in results['methods'].items()
+             if 'vs_ce' in e or 'vs_ce_cdb_split' in e]
+    if diffs:
+        lines += ['', 'Paired differences (same training seed), in AP '
+                  'points: mean ± std of the per-seed differences.', '',
+                  '| method | against | seeds | ΔAP | ΔAPr | ΔAPc | ΔAPf |',
+                  '|---|---|---|---|---|---|---|']
+        for m, e in diffs:
+            for key, ref in (('vs_ce', 'CE'),
+                             ('vs_ce_cdb_split', 'CE, CDB split')):
+                if key in e:
+                    seeds = e[key]['AP']['seeds']
+                    lines.append(
+                        f'| {e["label"]} | {ref} | '
+                        f'{",".join(map(str, seeds))} | ' + ' | '.join(
+                            _fmt(e[key][k], signed=True) for k in METRICS) +
+                        ' |')
+    if results['failures']:
+        lines += ['', '## Failed runs', '']
+        for f in results['failures']:
+            lines.append(f'- {f["run"]}: {f["stage"]} failed (exit code '
+                         f'{f["returncode"]}), log `{f["log"]}`')
+    return '\n'.join(lines) + '\n'
+
+
+# ------------------------------------------------------------------ plots
+GROUP_COLOURS = {'r': 'tab:red', 'c': 'tab:orange', 'f': 'tab:blue'}
+GROUP_NAMES = {'r': 'rare', 'c': 'common', 'f': 'frequent'}
+
+
+def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
+               out_dir: str, train_ann: Optional[str] = None) -> List[str]:
+    """PNG plots of the finished runs; returns the written paths.
+
+    Args:
+        results (dict): What :meth:`Benchmark.report` writes.
+        runs (dict): ``{method: {seed: result}}``.
+        out_dir (str): Destination folder.
+        train_ann (str, optional): The full training json (groups and image
+            counts of the single-run CDB plots).
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    written = []
+    if results['methods']:
+        written.append(_plot_metrics(plt, results, out_dir))
+    cats = results['categories']
+    if cats and any(m in runs for m in ('ce', 'cdb-w-ce')):
+        written.append(_plot_per_category(plt, results, runs, out_dir))
+    histories = {m: [r['cdb_history'] for r in runs.get(m, {}).values()
+                     if r.get('cdb_history') and
+                     osp.isfile(_abs(r['cdb_history']))]
+                 for m in ('cdb-w-ce', 'cdb-w-ce-official')}
+    if cats and any(histories.values()):
+        written.append(_plot_trajectories(plt, cats, histories, out_dir))
+        written += _plot_single_runs(runs, histories, out_dir, train_ann)
+    return written
+
+
+def _plot_single_runs(runs, histories: Dict[str, List[str]], out_dir: str,
+                      train_ann: Optional[str]) -> List[str]:
+    """tools/plot_cdb_history.py's plots of each CDB method's first seed.
+
+    Groups and image counts come from the full training set, whose groups
+    are the ones APr/APc/APf use.
+    """
+    from lt_plugins.engine.history_plots import plot_cdb_history
+    written = []
+    for method, paths in histories.items():
+        if not paths:
+            continue
+        seed = min(s for s, r in runs[method].items()
+                   if r.get('cdb_history'))
+        out = plot_cdb_history(_abs(runs[method][seed]['cdb_history']),
+                               out_dir=out_dir, lvis_ann=train_ann,
+                               prefix=f'{method}_seed{seed}')
+        written += [v['path'] for v in out.values()]
+    return written
+
+
+def _plot_metrics(plt, results: dict, out_dir: str) -> str:
+    methods = list(results['methods'])
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(methods) + 2), 3.6))
+    width = 0.8 / len(METRICS)
+    for j, metric in enumerate(METRICS):
+        means, errs = [], []
+        for m in methods:
+            s = results['methods'][m]['summary'][metric]
+            means.append(100 * (s['mean'] or 0))
+            errs.append(100 * (s['std'] or 0))
+        ax.bar([i + (j - 1.5) * width for i in range(len(methods))], means,
+               width, yerr=errs, capsize=2, label=metric)
+    ax.set_xticks(range(len(methods)))
+    ax.set_xticklabels([results['methods'][m]['label'] for m in methods],
+                       rotation=25, ha='right', fontsize=8)
+    ax.set_ylabel('AP (%)')
+    ax.set_title('LVIS-like validation AP: mean ± std over seeds',
+                 fontsize=10)
+    ax.legend(fontsize=8, ncol=4)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'metrics_by_method.png')
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _plot_per_category(plt, results: dict, runs, out_dir: str) -> str:
+    cats = results['categories']
+    counts = [c['train_images'] for c in cats]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for method, marker, colour in (('ce', 'o', 'tab:blue'),
+                                   ('cdb-w-ce', '^', 'tab:red')):
+        if method not in runs:
+            continue
+        seeds = list(runs[method].values())
+        points = {True: ([], []), False: ([], [])}
+        for k, n in enumerate(counts):
+            aps = [r['per_category_ap'][k] for r in seeds
+                   if r['per_category_ap'][k] >= 0]
+            if aps:
+                xs, ys = points[bool(cats[k].get('confusable'))]
+                xs.append(n)
+                ys.append(100 * sum(aps) / len(aps))
+        label = f'{METHODS[method].label} ({len(seeds)} seeds)'
+        ax.scatter(*points[False], s=14, marker=marker, c=colour, alpha=0.7,
+                   label=label + ', distinct')
+        # confusable categories (a cluster of similar colours) hollow
+        ax.scatter(*points[True], s=14, marker=marker, facecolors='none',
+                   edgecolors=colour, alpha=0.8, label=label + ', confusable')
+    for edge in (10.5, 100.5):
+        ax.axvline(edge, color='grey', lw=0.8, ls='--')
+    ax.set_xscale('log')
+    ax.set_xlabel('training images of the category (full training set)')
+    ax.set_ylabel('AP (%), mean over seeds')
+    ax.set_title('Per-category AP (rare | common | frequent)', fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'per_category_ap.png')
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def group_trajectories(history: dict, groups: Dict[str, str]) -> dict:
+    """Per epoch and frequency group: mean weight and mean difficulty.
+
+    Args:
+        history (dict): A ``cdb_history.json`` (classes + history records).
+        groups (dict): Class name -> 'r'/'c'/'f'.
+
+    Returns:
+        dict: ``epochs``, ``tau`` and, for each of ``weights`` and
+        ``difficulty``, ``{group: [mean per epoch]}``.
+    """
+    names = history['classes']
+    out = dict(epochs=[], tau=[], weights={g: [] for g in 'rcf'},
+               difficulty={g: [] for g in 'rcf'})
+    for rec in history['history']:
+        out['epochs'].append(rec['epoch'])
+        out['tau'].append(rec['tau'])
+        for key in ('weights', 'difficulty'):
+            for g in 'rcf':
+                vals = [v for n, v in zip(names, rec[key])
+                        if groups.get(n) == g]
+                out[key][g].append(sum(vals) / len(vals) if vals else
+                                   float('nan'))
+    return out
+
+
+def _plot_trajectories(plt, cats, histories: Dict[str, List[str]],
+                       out_dir: str) -> str:
+    groups = {c['name']: c['frequency'] for c in cats}
+    rows = [m for m in histories if histories[m]]
+    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.1 * len(rows)),
+                             squeeze=False)
+    for row, method in zip(axes, rows):
+        trajs = [group_trajectories(_read_json(_abs(p)), groups)
+                 for p in histories[method]]
+        for ax, key in zip(row[:2], ('weights', 'difficulty')):
+            for g in 'rcf':
+                for t in trajs:
+                    ax.plot(t['epochs'], t[key][g], color=GROUP_COLOURS[g],
+                            alpha=0.8, lw=1)
+                ax.plot([], [], color=GROUP_COLOURS[g], label=GROUP_NAMES[g])
+            if key == 'weights':  # weights span orders of magnitude
+                ax.set_yscale('log')
+            ax.set_xlabel('epoch')
+            ax.set_ylabel(f'mean {key[:-1] if key == "weights" else key}')
+            ax.set_title(f'{METHODS[method].label}: {key} by group '
+                         f'({len(trajs)} seeds)', fontsize=9)
+            ax.legend(fontsize=7)
+        for t in trajs:
+            row[2].plot(t['epochs'], t['tau'], color='black', lw=1)
+        row[2].set_xlabel('epoch')
+        row[2].set_ylabel('tau')
+        row[2].set_title('tau', fontsize=9)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'cdb_trajectories.png')
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# -------------------------------------------------------------------- cli
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='methods: ' + ', '.join(f'{k} ({v.label})'
+                                       for k, v in METHODS.items()))
+    parser.add_argument('--size', choices=sorted(SIZES), default='default')
+    parser.add_argument('--methods', nargs='+', default=list(METHODS),
+                        metavar='METHOD', help='default: all; a method\'s '
+                        'starting point (cdb-w-ce-cls: ce-cdb-split) is '
+                        'added')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the plan and exit')
+    parser.add_argument('--report-only', action='store_true',
+                        help='only regenerate results, table and plots '
+                        'from finished runs')
+    parser.add_argument('--data-root', help='default: data/lvis_like '
+                        '(data/lvis_like_large for --size large)')
+    parser.add_argument('--work-root', help='default: '
+                        'work_dirs/lvis_like_bench[_large]')
+    parser.add_argument('--out-dir', help='results and plots (default: '
+                        'docs/lvis_like, docs/lvis_like/large for --size '
+                        'large)')
+    python = shlex.quote(sys.executable)
+    parser.add_argument('--train-cmd', default=f'{python} tools/train.py',
+                        help='command prefix the config and options are '
+                        'appended to')
+    parser.add_argument('--test-cmd',
+                        default=f'{python} tools/test.py')
+    args = parser.parse_args(argv)
+    try:
+        with_dependencies(args.methods)
+    except ValueError as e:
+        parser.error(str(e))
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    bench = Benchmark(args)
+    if args.dry_run:
+        for step in bench.plan():
+            print(step)
+        return 0
+    if args.report_only:
+        bench.report()
+        return 0
+    return bench.run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
