@@ -14,14 +14,10 @@ al. with ``tau = 1`` (:class:`LogitAdjustedLoss`).
 from typing import Optional, Sequence
 
 import torch
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
-from .logit_adjusted_loss import (REDUCTIONS, check_hard_labels,
-                                  check_targets_have_samples,
-                                  logit_adjusted_cross_entropy,
-                                  reduce_per_sample_loss)
+from .logit_adjusted_loss import (LogitAdjustedLoss,
+                                  logit_adjusted_cross_entropy)
 
 
 def balanced_softmax_cross_entropy(cls_score: torch.Tensor,
@@ -44,14 +40,16 @@ def balanced_softmax_cross_entropy(cls_score: torch.Tensor,
 
 
 @MODELS.register_module()
-class BalancedSoftmaxLoss(ClassCountsMixin, nn.Module):
+class BalancedSoftmaxLoss(LogitAdjustedLoss):
     """Balanced Softmax loss of Ren et al. (NeurIPS 2020).
 
     ``loss = mean_i CE(eta(x_i) + log(n), y_i)`` with the training counts
     ``n`` (``class_counts=[...]`` or ``ClassCountsHook``; a buffer, saved in
     checkpoints). Use it as the ``loss`` of a ``LinearClsHead``; prediction
-    uses the plain logits. Per-sample ``weight``, ``avg_factor`` and
-    ``reduction_override`` work as in mmpretrain's ``CrossEntropyLoss``.
+    uses the plain logits. It is :class:`LogitAdjustedLoss` with ``tau = 1``
+    and the adjustment ``log(n_c)`` instead of ``log(pi_c)`` (the same loss:
+    softmax ignores the constant ``log N``); per-sample ``weight``,
+    ``avg_factor`` and ``reduction_override`` work as there.
 
     Args:
         num_classes (int): Number of classes.
@@ -65,43 +63,10 @@ class BalancedSoftmaxLoss(ClassCountsMixin, nn.Module):
                  class_counts: Optional[Sequence[int]] = None,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
-        super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction must be one of {REDUCTIONS}, got '
-                             f'{reduction!r}')
-        self.reduction = reduction
-        self.loss_weight = float(loss_weight)
-        self._init_class_counts(num_classes, class_counts)
+        super().__init__(num_classes, tau=1.0, class_counts=class_counts,
+                         loss_weight=loss_weight, reduction=reduction)
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> torch.Tensor:
-        """Loss of a batch.
-
-        Args:
-            cls_score (torch.Tensor): Logits, shape (N, C), C the number of
-                classes of the counts.
-            label (torch.Tensor): Target indices, shape (N,).
-            weight (torch.Tensor, optional): Per-sample weights, shape (N,).
-            avg_factor (float, optional): Divisor of the (weighted) sum for
-                the mean; mmpretrain's heads pass N.
-            reduction_override (str, optional): Replaces ``reduction``.
-
-        Returns:
-            torch.Tensor: The loss (scalar, or shape (N,) for ``'none'``).
-        """
-        reduction = reduction_override or self.reduction
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction_override must be one of '
-                             f'{REDUCTIONS}, got {reduction_override!r}')
-        counts = self.require_class_counts()
-        owner = type(self).__name__
-        check_hard_labels(cls_score, label, counts.numel(), owner)
-        check_targets_have_samples(label, counts, owner)
-        per_sample = balanced_softmax_cross_entropy(cls_score, label,
-                                                    counts.cpu())
-        return self.loss_weight * reduce_per_sample_loss(
-            per_sample, weight, reduction, avg_factor)
+    def log_prior(self) -> torch.Tensor:
+        """``log(n_c)`` of the stored counts, shape (C,)."""
+        counts = self.require_class_counts().cpu()
+        return torch.log(counts.to(torch.float64)).float()
