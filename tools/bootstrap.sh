@@ -194,6 +194,8 @@ say "installing lt_plugins (editable) from $REPO"
 pipi --no-deps --no-build-isolation -e "$REPO" || die "installing lt_plugins failed"
 
 "$PY" - <<'PYEOF' >&2 || die "the final import check failed (its error is above)"
+import warnings
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import pkg_resources, mmcv.ops, mmdet.models, mmpretrain.models, lvis, faster_coco_eval, matplotlib
 import lt_plugins.det, lt_plugins.cls
 PYEOF
