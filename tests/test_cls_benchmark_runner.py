@@ -9,11 +9,14 @@ import json
 import os
 import os.path as osp
 import re
+import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
+
+from lt_plugins.engine.run_lock import run_lock
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BENCH = osp.join(REPO, 'configs', 'cls', 'bench')
@@ -36,10 +39,11 @@ SLOPE = {'ce': 1.0, 'iwb-stage1': 1.0, 'iwb-stage2': 3.0, 'crt': 1.0,
          'tau-norm': 0.0, 'cdb-w-ce': 1.0, 'difficulty-net': 1.0}
 
 FAKE = textwrap.dedent('''
-    import json, os, os.path as osp, re, sys
+    import json, os, os.path as osp, re, sys, time
     argv = sys.argv[1:]
     with open(os.environ['FAKE_CALLS'], 'a') as f:
         f.write(json.dumps(argv) + '\\n')
+    time.sleep(float(os.environ.get('FAKE_SLEEP', '0')))
     OFFSET = {offset!r}
     SLOPE = {slope!r}
     counts = [int(500 * 100 ** (-i / 99) + 1e-9) for i in range(100)]
@@ -100,22 +104,32 @@ def grid(tmp_path, monkeypatch):
     calls = tmp_path / 'calls.jsonl'
     calls.write_text('')
     monkeypatch.setenv('FAKE_CALLS', str(calls))
+    monkeypatch.delenv('FAKE_SLEEP', raising=False)
     work, out = tmp_path / 'work', tmp_path / 'out'
 
-    def run(*extra, methods=('iwb-stage2', 'crt', 'tau-norm'),
-            seeds=(0, 1)):
-        before = len(calls.read_text().splitlines())
-        rc = bench.main([
+    def args(*extra, methods=('iwb-stage2', 'crt', 'tau-norm'),
+             seeds=(0, 1)):
+        return [
             '--methods', *methods, '--seeds', *map(str, seeds),
             '--command-prefix', f'{sys.executable} {fake}',
             '--config-dir', str(configs), '--work-root', str(work),
             '--out-dir', str(out), '--data-root', str(tmp_path / 'nodata'),
             *extra
-        ])
+        ]
+
+    def run(*extra, **kwargs):
+        before = len(calls.read_text().splitlines())
+        rc = bench.main(args(*extra, **kwargs))
         lines = calls.read_text().splitlines()[before:]
         return rc, [json.loads(x) for x in lines]
 
-    return dict(run=run, work=work, out=out, configs=configs)
+    return dict(run=run, args=args, work=work, out=out, configs=configs,
+                calls=calls)
+
+
+def _seed(call):
+    """Training seed of a fake call (from its work dir or output file)."""
+    return int(re.search(r'seed(\d+)', ' '.join(call)).group(1))
 
 
 def _who(call):
@@ -211,6 +225,40 @@ def test_a_failed_run_is_recorded_and_the_grid_goes_on(grid, monkeypatch):
     assert sorted({_who(c)[1] for c in calls}) == ['iwb-stage1', 'iwb-stage2']
     assert not (grid['work'] / 'iwb-stage1' / 'seed0' / 'failed.json'
                 ).exists()
+
+
+def test_a_run_another_process_holds_is_left_to_it(grid, capsys):
+    with run_lock(str(grid['work'] / 'crt' / 'seed1')) as mine:
+        assert mine
+        rc, calls = grid['run']()
+    assert rc == 0
+    assert ('crt', 1) not in {(_who(c)[1], _seed(c)) for c in calls}
+    assert '[crt/seed1] skipped: another process runs it' in \
+        capsys.readouterr().out
+    rc, calls = grid['run']()  # released: now it runs, nothing else
+    assert {(_who(c)[1], _seed(c)) for c in calls} == {('crt', 1)}
+
+
+def test_two_invocations_side_by_side_share_the_grid(grid, monkeypatch):
+    monkeypatch.setenv('FAKE_SLEEP', '1')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'run_cls_benchmark.py'),
+           *grid['args']()]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    calls = [json.loads(x) for x in grid['calls'].read_text().splitlines()]
+    done = sorted((*_who(c), _seed(c)) for c in calls)
+    # every step of every run once: second stages found their first stage
+    expected = sorted(
+        [(stage, m, s) for m in ('ce', 'iwb-stage1', 'iwb-stage2', 'crt')
+         for stage in ('train', 'eval') for s in (0, 1)] +
+        [('eval', 'tau-norm', s) for s in (0, 1)])
+    assert done == expected
+    assert all('skipped: another process runs it' in out or 'top-1' in out
+               for out in outs)
+    assert sum('top-1' in out for out in outs) == 2  # both took part
 
 
 def test_an_interrupted_training_resumes(grid):

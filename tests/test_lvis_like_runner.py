@@ -7,12 +7,14 @@ import json
 import os
 import os.path as osp
 import shlex
+import subprocess
 import sys
 
 import pytest
 import torch
 
 from lt_plugins.data.lvis_like import generate_lvis_like
+from lt_plugins.engine.run_lock import run_lock
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -31,12 +33,13 @@ runner = _load_runner()
 # Stand-in for tools/train.py: logs its call, fails for configs whose name
 # holds $FAKE_FAIL, else writes a checkpoint and mmengine's last_checkpoint.
 FAKE_TRAIN = r'''
-import json, os, shutil, sys
+import json, os, shutil, sys, time
 args = sys.argv[1:]
 config, work_dir = args[0], args[args.index('--work-dir') + 1]
 with open(os.environ['FAKE_CALLS'], 'a') as f:
     f.write(json.dumps(dict(kind='train', config=os.path.basename(config),
                             work_dir=work_dir, args=args)) + '\n')
+time.sleep(float(os.environ.get('FAKE_SLEEP', '0')))
 fail = os.environ.get('FAKE_FAIL')
 if fail and fail in os.path.basename(config):
     print('simulated training failure: loss is nan')
@@ -105,6 +108,7 @@ def bench(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setenv('FAKE_CKPT', tiny_data['ckpt'])
     monkeypatch.setenv('FAKE_NCAT', '6')
     monkeypatch.delenv('FAKE_FAIL', raising=False)
+    monkeypatch.delenv('FAKE_SLEEP', raising=False)
     py = shlex.quote(sys.executable)
     base = ['--data-root', tiny_data['root'], '--work-root',
             str(tmp_path / 'work'), '--out-dir', str(tmp_path / 'out'),
@@ -120,7 +124,7 @@ def bench(tiny_data, tmp_path, monkeypatch):
         return [json.loads(line) for line in calls.read_text().splitlines()]
 
     return dict(run=run, calls=read_calls, work=tmp_path / 'work',
-                out=tmp_path / 'out')
+                out=tmp_path / 'out', args=base)
 
 
 def test_grid_runs_pretraining_once_then_skips_finished_runs(bench):
@@ -236,6 +240,47 @@ def test_report_statistics_and_report_only(bench, monkeypatch):
     assert json.load(open(bench['out'] / 'results.json'))['methods'][
         'ce']['summary']['AP']['mean'] == pytest.approx(0.205)
     assert (bench['out'] / 'metrics_by_method.png').exists()
+
+
+def test_a_run_another_process_holds_is_left_to_it(bench, capsys):
+    assert bench['run']('--methods', 'ce', '--seeds', '0') == 0  # pretrain
+    held = str(bench['work'] / 'ce' / 'seed1')
+    with run_lock(held) as mine:
+        assert mine
+        assert bench['run']('--methods', 'ce', '--seeds', '1', '2') == 0
+    trained = [c['work_dir'] for c in bench['calls']()
+               if c['kind'] == 'train']
+    assert held not in trained
+    assert str(bench['work'] / 'ce' / 'seed2') in trained
+    assert 'skip ce seed1: another process runs it' in capsys.readouterr().out
+    assert not (bench['work'] / 'ce' / 'seed1' / 'failed.json').exists()
+    # released: the next invocation runs it
+    assert bench['run']('--methods', 'ce', '--seeds', '1') == 0
+    assert (bench['work'] / 'ce' / 'seed1' / 'result.json').exists()
+
+
+def test_two_invocations_side_by_side_share_the_grid(bench, monkeypatch):
+    monkeypatch.setenv('FAKE_SLEEP', '1')
+    cmd = [sys.executable, osp.join(REPO, 'tools',
+                                    'run_lvis_like_benchmark.py'),
+           *bench['args'], '--methods', 'ce', 'cdb-w-ce-cls', '--seeds', '0',
+           '1']
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    trains = [c['work_dir'] for c in bench['calls']() if c['kind'] == 'train']
+    # pretraining and every run trained exactly once, by one of the two
+    expected = [str(bench['work'] / 'pretrain')] + [
+        str(bench['work'] / m / f'seed{s}')
+        for m in ('ce', 'ce-cdb-split', 'cdb-w-ce-cls') for s in (0, 1)]
+    assert sorted(trains) == sorted(expected)
+    # both took part, and the -cls runs found their starting run finished
+    assert all('[lvis-like] train ' in out for out in outs), outs
+    for s in (0, 1):
+        assert (bench['work'] / 'cdb-w-ce-cls' / f'seed{s}' /
+                'result.json').exists()
 
 
 def test_dry_run_prints_the_plan_and_runs_nothing(bench, capsys):

@@ -17,7 +17,9 @@ benchmark data (``tools/make_cifar_lt_bench.py``), one work directory per run
 
 A run is finished when its ``result.json`` exists; finished runs are skipped,
 so the command resumes an interrupted grid. An interrupted training resumes
-from its last checkpoint. A failed run is recorded in its ``failed.json`` and
+from its last checkpoint. Started once per core, invocations share the
+grid: a run another invocation trains is skipped, a second stage waits for
+its first stage (:mod:`lt_plugins.engine.run_lock`). A failed run is recorded in its ``failed.json`` and
 in the report, and the grid goes on; runs that need its checkpoint (a second
 stage) are reported as blocked.
 
@@ -59,6 +61,7 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, REPO)
+from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -324,14 +327,31 @@ class GridRunner:
 
         Returns:
             str: ``done`` (already finished), ``finished``, ``failed``,
-            ``blocked`` (what it needs did not finish), ``unavailable`` or,
-            in a dry run, ``planned``.
+            ``blocked`` (what it needs did not finish), ``unavailable``,
+            ``elsewhere`` (another invocation holds it, see
+            :mod:`lt_plugins.engine.run_lock`) or, in a dry run,
+            ``planned``.
         """
         status = run_status(run)
         if status in ('done', 'unavailable'):
             return status
+        if self.dry_run:
+            return self._run_locked(run)
+        with run_lock(run.work_dir) as mine:
+            if not mine:
+                self.log(f'[{run.key}] skipped: another process runs it')
+                return 'elsewhere'
+            if run_status(run) == 'done':  # finished while held elsewhere
+                return 'done'
+            return self._run_locked(run)
+
+    def _run_locked(self, run: Run) -> str:
         load_from = None
         if run.method.needs is not None:
+            work_dir = self.work_dirs.get((run.method.needs, run.seed))
+            if work_dir is not None and not self.dry_run:
+                # another invocation may be training it right now
+                wait_for_run(work_dir)
             load_from = self.dependency_checkpoint(run)
             if load_from is None and not self.dry_run:
                 self.log(f'[{run.key}] blocked: no finished '

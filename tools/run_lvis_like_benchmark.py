@@ -19,7 +19,10 @@ The CDB paper's protocol on the LVIS-like data (docs/lvis_like_benchmark.md):
 A run whose ``result.json`` exists is skipped, so the command resumes an
 interrupted grid; an interrupted training resumes from its last checkpoint.
 A failed run (its exit code and log tail go to ``failed.json`` and the
-report) does not stop the grid; the next invocation retries it.
+report) does not stop the grid; the next invocation retries it. To use more
+cores, start the same command once per core: a run another invocation is
+training is skipped (:mod:`lt_plugins.engine.run_lock`), pretraining and the
+``-cls`` variant's starting run are waited for.
 
 Per-category AP: the test config's ``LVISPerCategoryMetric`` returns
 ``lvis/bbox_per_category_ap``; tools/test.py's logger hook dumps every test
@@ -51,6 +54,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first (the plots import it), also when another
 # clone is installed
 sys.path.insert(0, REPO)
+from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
 CONFIG_DIR = 'configs/lvis_like'
 METRICS = ('AP', 'APr', 'APc', 'APf')
 #: Box-head layers whose shape follows the class set; dropped from the
@@ -332,6 +336,7 @@ class Benchmark:
         self.train_cmd = shlex.split(args.train_cmd)
         self.test_cmd = shlex.split(args.test_cmd)
         self.failures: List[dict] = []
+        self.elsewhere: List[str] = []  # runs another invocation held
         self._data: Optional[DataInfo] = None
 
     # --------------------------------------------------------- locations
@@ -473,12 +478,28 @@ class Benchmark:
         return True
 
     def run_one(self, method: str, seed: int, pretrained_ok: bool) -> None:
-        spec = METHODS[method]
         name = f'{method} seed{seed}'
         work_dir = self.run_dir(method, seed)
         if osp.isfile(osp.join(work_dir, 'result.json')):
             print(f'[lvis-like] skip {name}: done', flush=True)
             return
+        with run_lock(work_dir) as mine:
+            if not mine:
+                print(f'[lvis-like] skip {name}: another process runs it',
+                      flush=True)
+                self.elsewhere.append(name)
+                return
+            # it may have finished while the lock was held elsewhere
+            if osp.isfile(osp.join(work_dir, 'result.json')):
+                print(f'[lvis-like] skip {name}: done', flush=True)
+                return
+            self._run_locked(method, seed, pretrained_ok)
+
+    def _run_locked(self, method: str, seed: int,
+                    pretrained_ok: bool) -> None:
+        spec = METHODS[method]
+        name = f'{method} seed{seed}'
+        work_dir = self.run_dir(method, seed)
         if spec.start == 'pretrain':
             if not pretrained_ok:
                 self._fail(name, 'dependency', ['pretrain'], None,
@@ -486,6 +507,8 @@ class Benchmark:
                 return
             load_from = self.pretrained
         else:
+            # another invocation may be training it right now
+            wait_for_run(self.run_dir(spec.start, seed))
             dep = osp.join(self.run_dir(spec.start, seed), 'result.json')
             if not osp.isfile(dep):
                 self._fail(name, 'dependency', [spec.start], None,
@@ -537,12 +560,18 @@ class Benchmark:
         if not self.ensure_data():
             self.report()
             return 1
-        pretrained_ok = self.pretrain() if any(
-            METHODS[m].start == 'pretrain' for m in self.methods) else True
+        pretrained_ok = True
+        if any(METHODS[m].start == 'pretrain' for m in self.methods):
+            # a second invocation waits for the first one's pretraining
+            with run_lock(self.pretrain_dir, wait=True):
+                pretrained_ok = self.pretrain()
         # seed-major order: every method has a first seed early on
         for seed in self.seeds:
             for method in self.methods:
                 self.run_one(method, seed, pretrained_ok)
+        if self.elsewhere:
+            print('[lvis-like] left to the other invocation(s) running them: '
+                  + ', '.join(self.elsewhere), flush=True)
         self.report()
         return 1 if self.failures else 0
 
