@@ -9,6 +9,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -290,6 +291,110 @@ def test_methods_without_config_are_reported_unavailable(grid):
                                                     ('eval', 'ce')]
     assert '| LDAM-DRW | no config |' in (grid['out'] / 'table.md'
                                          ).read_text()
+
+
+def _archive_files(out):
+    """``{'<method>/seed<k>': sorted file names}`` of the archive."""
+    runs = out / 'runs'
+    return {f'{m.name}/{s.name}': sorted(p.name for p in s.iterdir())
+            for m in sorted(runs.iterdir()) for s in sorted(m.iterdir())}
+
+
+def test_a_grid_continues_from_its_archive_after_losing_the_work_root(
+        grid, capsys):
+    methods = ('iwb-stage2', 'tau-norm', 'cdb-w-ce', 'difficulty-net')
+    rc, calls = grid['run'](methods=methods, seeds=(0, 1))
+    assert rc == 0 and len(calls) == 22
+    table = (grid['out'] / 'table.md').read_text()
+    report = json.loads((grid['out'] / 'results.json').read_text())
+    # result.json and the files the plots read; no checkpoint, no log
+    files = _archive_files(grid['out'])
+    for seed in ('seed0', 'seed1'):
+        assert files[f'ce/{seed}'] == files[f'iwb-stage1/{seed}'] == \
+            files[f'tau-norm/{seed}'] == ['result.json']
+        assert files[f'iwb-stage2/{seed}'] == ['result.json',
+                                               'weight_norms.json']
+        assert files[f'cdb-w-ce/{seed}'] == ['cdb_history.json',
+                                             'result.json']
+        assert files[f'difficulty-net/{seed}'] == [
+            'difficulty_history.json', 'result.json']
+    assert len(files) == 12
+    archived = json.loads((grid['out'] / 'runs' / 'iwb-stage2' / 'seed1' /
+                           'result.json').read_text())
+    assert archived['top1'] == 48.0
+
+    shutil.rmtree(grid['work'])  # a fresh clone: only docs/ is left
+    for png in grid['out'].glob('*.png'):
+        png.unlink()
+    capsys.readouterr()
+    rc, calls = grid['run']('--dry-run', methods=methods, seeds=(0, 1))
+    assert rc == 0 and calls == [] and not grid['work'].exists()
+    assert capsys.readouterr().out.count(' restore from ') == 12
+    rc, calls = grid['run'](methods=methods, seeds=(0, 1))
+    assert rc == 0 and calls == []
+    assert '[iwb-stage2/seed1] restored from' in capsys.readouterr().out
+    assert (grid['out'] / 'table.md').read_text() == table
+    assert json.loads((grid['out'] / 'results.json').read_text()) == report
+    for png in ('iwb_weight_norms.png', 'difficulty_net.png',
+                'cdb-w-ce_weights.png', 'per_class_accuracy.png'):
+        assert (grid['out'] / png).exists(), png
+
+    # --report-only restores too
+    shutil.rmtree(grid['work'])
+    (grid['out'] / 'table.md').unlink()
+    rc, calls = grid['run']('--report-only', methods=methods, seeds=(0, 1))
+    assert rc == 0 and calls == []
+    assert (grid['out'] / 'table.md').read_text() == table
+
+
+def test_a_run_archived_on_other_data_is_trained_again(grid, capsys):
+    rc, _ = grid['run'](methods=('ce', ), seeds=(0, 1))
+    assert rc == 0
+    path = grid['out'] / 'runs' / 'ce' / 'seed0' / 'result.json'
+    result = json.loads(path.read_text())
+    assert result['data_args'] is None  # the fixture's data has no record
+    result['data_args'] = dict(seed=7)
+    path.write_text(json.dumps(result))
+    shutil.rmtree(grid['work'])
+    capsys.readouterr()
+    rc, calls = grid['run'](methods=('ce', ), seeds=(0, 1))
+    assert rc == 0
+    assert [(*_who(c), _seed(c)) for c in calls] == [('train', 'ce', 0),
+                                                     ('eval', 'ce', 0)]
+    out = capsys.readouterr().out
+    assert '[ce/seed0] not restoring' in out and 'other arguments' in out
+    assert '[ce/seed1] restored from' in out
+    assert json.loads(path.read_text())['data_args'] is None
+
+
+def test_a_second_stage_from_a_restored_run_fails_naming_its_checkpoint(
+        grid):
+    rc, _ = grid['run'](methods=('crt', 'tau-norm'), seeds=(0, ))
+    assert rc == 0
+    shutil.rmtree(grid['work'])
+    for name in ('crt', 'tau-norm'):
+        shutil.rmtree(grid['out'] / 'runs' / name)
+    rc, calls = grid['run'](methods=('crt', 'tau-norm'), seeds=(0, ))
+    assert rc == 1 and calls == []  # nothing trained from nothing
+    start = grid['work'] / 'ce' / 'seed0'
+    archive = grid['out'] / 'runs' / 'ce' / 'seed0'
+    for name in ('crt', 'tau-norm'):
+        failed = json.loads((grid['work'] / name / 'seed0' /
+                             'failed.json').read_text())
+        assert failed['stage'] == 'dependency'
+        assert str(start / 'epoch_2.pth') in failed['message']
+        assert f'delete {archive} and {start}' in failed['message']
+    table = (grid['out'] / 'table.md').read_text()
+    assert '| cRT | 0/1 (failed: seed 0) |' in table
+
+    # what the message says to do trains CE again
+    shutil.rmtree(archive)
+    shutil.rmtree(start)
+    rc, calls = grid['run'](methods=('crt', 'tau-norm'), seeds=(0, ))
+    assert rc == 0
+    assert [_who(c) for c in calls] == [('train', 'ce'), ('eval', 'ce'),
+                                        ('train', 'crt'), ('eval', 'crt'),
+                                        ('eval', 'tau-norm')]
 
 
 def test_unknown_method_is_an_error_naming_it():

@@ -1,12 +1,13 @@
 """Bookkeeping of tools/run_lvis_like_benchmark.py with cheap stand-in
 training and test commands (``python -c ...``): pretraining once, the -cls
 dependency, skipping finished runs, recording failures, report-only, the
-statistics of the report."""
+statistics of the report, continuing a grid from its archive."""
 import importlib.util
 import json
 import os
 import os.path as osp
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -322,3 +323,116 @@ def test_group_trajectories_average_by_frequency_group():
     assert traj['weights']['f'] == [5.0, 2.0]
     assert traj['difficulty']['r'] == pytest.approx([0.2, 0.2])
     assert all(v != v for v in traj['weights']['c'])  # nan: no class
+
+
+# ------------------------------------------------------------------ archive
+def _archive_files(out):
+    """``{'<method>/seed<k>': sorted file names}`` of the archive."""
+    runs = out / 'runs'
+    return {f'{m.name}/{s.name}': sorted(p.name for p in s.iterdir())
+            for m in sorted(runs.iterdir()) for s in sorted(m.iterdir())}
+
+
+def test_a_grid_continues_from_its_archive_after_losing_the_work_root(
+        bench, tiny_data, capsys):
+    grid = ('--methods', 'ce', 'cdb-w-ce', '--seeds', '0', '1')
+    assert bench['run'](*grid) == 0
+    md = (bench['out'] / 'results.md').read_text()
+    methods = json.load(open(bench['out'] / 'results.json'))['methods']
+    # result.json and the CDB history the plots read; no checkpoint, no log
+    assert _archive_files(bench['out']) == {
+        'cdb-w-ce/seed0': ['cdb_history.json', 'result.json'],
+        'cdb-w-ce/seed1': ['cdb_history.json', 'result.json'],
+        'ce/seed0': ['result.json'], 'ce/seed1': ['result.json']}
+    # the data's generator arguments are recorded with the result
+    generator = json.load(open(osp.join(
+        tiny_data['root'], 'annotations',
+        'lvis_v0.5_train.json')))['info']['generator']
+    archived = json.load(open(bench['out'] / 'runs' / 'ce' / 'seed1' /
+                              'result.json'))
+    assert archived['data_args'] == generator
+    assert archived['AP'] == pytest.approx(0.21)
+
+    shutil.rmtree(bench['work'])  # a fresh clone: only docs/ is left
+    for png in bench['out'].glob('*.png'):
+        png.unlink()
+    calls = len(bench['calls']())
+    capsys.readouterr()
+    assert bench['run']('--dry-run', *grid) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f'restore (archived) {m} seed {s}: faster-rcnn_lvis-like_{m}.py, '
+        'from pretrained detector' for s in (0, 1) for m in ('ce', 'cdb-w-ce')]
+    assert not bench['work'].exists()
+    assert bench['run'](*grid) == 0
+    assert len(bench['calls']()) == calls  # no pretraining, no run
+    out = capsys.readouterr().out
+    for run in ('ce seed0', 'ce seed1', 'cdb-w-ce seed0', 'cdb-w-ce seed1'):
+        assert f'restored {run} from' in out
+        assert f'skip {run}: done' in out
+    assert (bench['out'] / 'results.md').read_text() == md
+    assert json.load(open(bench['out'] / 'results.json'))['methods'] == \
+        methods
+    # the restored CDB history is where result.json says: the plots find it
+    result = json.load(open(bench['work'] / 'cdb-w-ce' / 'seed0' /
+                            'result.json'))
+    assert osp.isfile(runner._abs(result['cdb_history']))
+    assert (bench['out'] / 'cdb_trajectories.png').exists()
+    assert (bench['out'] / 'cdb-w-ce_seed0_weights.png').exists()
+
+    # --report-only restores too
+    shutil.rmtree(bench['work'])
+    (bench['out'] / 'results.md').unlink()
+    assert bench['run']('--report-only') == 0
+    assert (bench['out'] / 'results.md').read_text() == md
+    assert len(bench['calls']()) == calls
+
+
+def test_a_run_archived_on_other_data_is_trained_again(bench, capsys):
+    grid = ('--methods', 'ce', '--seeds', '0', '1')
+    assert bench['run'](*grid) == 0
+    path = bench['out'] / 'runs' / 'ce' / 'seed0' / 'result.json'
+    result = json.load(open(path))
+    result['data_args'] = dict(result['data_args'], seed=7)
+    path.write_text(json.dumps(result))
+    shutil.rmtree(bench['work'])
+    before = len(bench['calls']())
+    capsys.readouterr()
+    assert bench['run'](*grid) == 0
+    new = bench['calls']()[before:]
+    assert [(c['kind'], c['config']) for c in new] == [
+        ('train', 'faster-rcnn_lvis-like_pretrain.py'),
+        ('train', 'faster-rcnn_lvis-like_ce.py'),
+        ('test', 'faster-rcnn_lvis-like_ce.py')]
+    assert new[1]['work_dir'] == str(bench['work'] / 'ce' / 'seed0')
+    out = capsys.readouterr().out
+    assert 'not restoring ce seed0: archived on data generated with other ' \
+        'arguments' in out
+    assert 'restored ce seed1' in out
+    # the archive now holds the run on the current data
+    assert json.load(open(path))['data_args']['seed'] == 0
+
+
+def test_a_cls_run_from_a_restored_run_fails_naming_its_checkpoint(bench):
+    assert bench['run']('--methods', 'ce-cdb-split', '--seeds', '0') == 0
+    shutil.rmtree(bench['work'])
+    before = len(bench['calls']())
+    assert bench['run']('--methods', 'cdb-w-ce-cls', '--seeds', '0') == 1
+    assert len(bench['calls']()) == before  # nothing trained from nothing
+    failed = json.load(open(bench['work'] / 'cdb-w-ce-cls' / 'seed0' /
+                            'failed.json'))
+    assert failed['stage'] == 'dependency'
+    start = bench['work'] / 'ce-cdb-split' / 'seed0'
+    archive = bench['out'] / 'runs' / 'ce-cdb-split' / 'seed0'
+    assert str(start / 'epoch_12.pth') in failed['message']
+    assert f'delete {archive} and {start}' in failed['message']
+    assert failed['message'] in (bench['out'] / 'results.md').read_text()
+
+    # what the message says to do trains the starting run again
+    shutil.rmtree(archive)
+    shutil.rmtree(start)
+    assert bench['run']('--methods', 'cdb-w-ce-cls', '--seeds', '0') == 0
+    trained = [c['config'] for c in bench['calls']()[before:]
+               if c['kind'] == 'train']
+    assert trained == ['faster-rcnn_lvis-like_pretrain.py',
+                       'faster-rcnn_lvis-like_ce-cdb-split.py',
+                       'faster-rcnn_lvis-like_cdb-w-ce-cls.py']

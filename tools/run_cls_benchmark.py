@@ -19,9 +19,19 @@ A run is finished when its ``result.json`` exists; finished runs are skipped,
 so the command resumes an interrupted grid. An interrupted training resumes
 from its last checkpoint. Started once per core, invocations share the
 grid: a run another invocation trains is skipped, a second stage waits for
-its first stage (:mod:`lt_plugins.engine.run_lock`). A failed run is recorded in its ``failed.json`` and
-in the report, and the grid goes on; runs that need its checkpoint (a second
-stage) are reported as blocked.
+its first stage (:mod:`lt_plugins.engine.run_lock`). A failed run is
+recorded in its ``failed.json`` and in the report, and the grid goes on;
+runs that need its checkpoint (a second stage) are reported as blocked.
+
+The report also archives every finished run's ``result.json`` and the small
+files its plots read (:data:`ARCHIVED_FILES`; no checkpoint, no log) into
+``<out-dir>/runs/<method>/seed<k>/`` (:mod:`lt_plugins.engine.run_archive`).
+At the start of a run and of ``--report-only``, a run missing from the work
+root but archived with the current data arguments is restored from there
+and skipped, so a grid continues on a fresh clone from the committed
+report; one archived on other data is trained again. A restored run has no
+checkpoint: a second stage or post-hoc method that needs it fails, naming
+the checkpoint and how to train the first stage again.
 
 Seeds vary the training (``randomness.seed``: initialisation, data order,
 augmentation); the data split (long tail, held-out split) is the same for
@@ -61,6 +71,7 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, REPO)
+from lt_plugins.engine import run_archive  # noqa: E402
 from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
 
 
@@ -133,6 +144,8 @@ EVAL_FILE = 'eval.json'
 TRAIN_DONE_FILE = 'train_done.json'
 FAILED_FILE = 'failed.json'
 DNET_HISTORY_FILE = 'difficulty_history.json'
+#: Per-run files the plots read besides result.json: archived with it.
+ARCHIVED_FILES = ('cdb_history.json', DNET_HISTORY_FILE, 'weight_norms.json')
 
 
 # ------------------------------------------------------------------ plan
@@ -208,7 +221,7 @@ def _read_json(path: str) -> Optional[dict]:
 
 def _write_json(path: str, data) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
+    tmp = f'{path}.{os.getpid()}.tmp'  # one name per process
     with open(tmp, 'w') as f:
         json.dump(data, f, indent=1)
     os.replace(tmp, path)  # a killed runner never leaves half a result
@@ -254,16 +267,20 @@ class GridRunner:
         log (callable): Where progress lines go.
         data_args (dict, optional): The benchmark data's generator
             arguments, recorded with every result.
+        out_dir (str, optional): The report folder, whose archive
+            (``runs/``) a failure message and a dry run name.
     """
 
     def __init__(self, plan: List[Run], command_prefix: List[str],
                  dry_run: bool = False, log=print,
-                 data_args: Optional[dict] = None) -> None:
+                 data_args: Optional[dict] = None,
+                 out_dir: Optional[str] = None) -> None:
         self.plan = plan
         self.data_args = data_args
         self.prefix = list(command_prefix)
         self.dry_run = dry_run
         self.log = log
+        self.out_dir = out_dir
         self.work_dirs = {(r.method.name, r.seed): r.work_dir for r in plan}
 
     def train_command(self, run: Run, load_from: Optional[str]) -> List[str]:
@@ -303,16 +320,19 @@ class GridRunner:
                                  cwd=REPO)
         return rc, time.time() - start, cpu() - cpu_start
 
-    def _fail(self, run: Run, stage: str, cmd: List[str], rc: int,
-              log_path: str) -> str:
+    def _fail(self, run: Run, stage: str, cmd: List[str], rc: Optional[int],
+              log_path: str, message: Optional[str] = None) -> str:
         tail = ''
         if osp.isfile(log_path):
             with open(log_path, errors='replace') as f:
                 tail = ''.join(f.readlines()[-20:])
-        _write_json(osp.join(run.work_dir, FAILED_FILE), dict(
-            stage=stage, returncode=rc, command=cmd, log=log_path,
-            log_tail=tail, time=time.strftime('%Y-%m-%d %H:%M:%S')))
-        self.log(f'[{run.key}] FAILED in {stage} (exit {rc}), see {log_path}')
+        record = dict(stage=stage, returncode=rc, command=cmd, log=log_path,
+                      log_tail=tail, time=time.strftime('%Y-%m-%d %H:%M:%S'))
+        if message:
+            record['message'] = message
+        _write_json(osp.join(run.work_dir, FAILED_FILE), record)
+        self.log(f'[{run.key}] FAILED in {stage} (exit {rc}), see {log_path}'
+                 + (f'\n[{run.key}] {message}' if message else ''))
         return 'failed'
 
     def dependency_checkpoint(self, run: Run) -> Optional[str]:
@@ -336,6 +356,12 @@ class GridRunner:
         if status in ('done', 'unavailable'):
             return status
         if self.dry_run:
+            src = self._archive_dir(run.method.name, run.seed)
+            if self.out_dir is not None and run_archive.restore_status(
+                    run.work_dir, src,
+                    self.data_args) == run_archive.RESTORABLE:
+                self.log(f'[{run.key}] restore from {src}')
+                return 'planned'
             return self._run_locked(run)
         with run_lock(run.work_dir) as mine:
             if not mine:
@@ -354,6 +380,17 @@ class GridRunner:
                 wait_for_run(work_dir)
             load_from = self.dependency_checkpoint(run)
             if load_from is None and not self.dry_run:
+                if work_dir is not None and osp.isfile(
+                        osp.join(work_dir, RESULT_FILE)):
+                    # finished, but restored from the archive, which keeps
+                    # no checkpoint: the method needs that very one
+                    return self._fail(
+                        run, 'dependency', [], None,
+                        osp.join(work_dir, 'train.out'),
+                        message=run_archive.missing_checkpoint_message(
+                            run.key, f'{run.method.needs}/seed{run.seed}',
+                            _recorded_checkpoint(work_dir), work_dir,
+                            self._archive_dir(run.method.needs, run.seed)))
                 self.log(f'[{run.key}] blocked: no finished '
                          f'{run.method.needs} run of seed {run.seed}')
                 return 'blocked'
@@ -411,9 +448,65 @@ class GridRunner:
                  f'CPU; eval {eval_s:.0f} s)')
         return 'finished'
 
+    def _archive_dir(self, method: str, seed: int) -> str:
+        if self.out_dir is None:
+            return '<no archive>'
+        return run_archive.archive_dir(self.out_dir, method, seed)
+
     def run_all(self) -> Dict[str, str]:
         """Run every cell of the plan; returns ``{key: status}``."""
         return {r.key: self.run_one(r) for r in self.plan}
+
+
+def _recorded_checkpoint(work_dir: str) -> str:
+    """The checkpoint a finished run's result names (for messages)."""
+    result = _read_json(osp.join(work_dir, RESULT_FILE)) or {}
+    return str(result.get('checkpoint') or
+               f'<the final checkpoint in {work_dir}>')
+
+
+def restore_runs(plan: List[Run], out_dir: str, data_args: Optional[dict],
+                 log=print) -> List[str]:
+    """Copy the plan's archived runs missing from their work directories
+    back (:func:`lt_plugins.engine.run_archive.restore_run`).
+
+    Args:
+        plan (list[Run]): The runs.
+        out_dir (str): The report folder that holds the archive.
+        data_args (dict, optional): The current data's generator arguments;
+            a run archived with other ones is not restored.
+        log (callable): Where progress lines go.
+
+    Returns:
+        list[str]: Keys of the restored runs.
+    """
+    restored = []
+    for run in plan:
+        src = run_archive.archive_dir(out_dir, run.method.name, run.seed)
+        status = run_archive.restore_run(run.work_dir, src, data_args)
+        if status == run_archive.RESTORED:
+            restored.append(run.key)
+            log(f'[{run.key}] restored from {src}')
+        elif status == run_archive.OTHER_DATA:
+            log(f'[{run.key}] not restoring {src}: trained on data generated '
+                'with other arguments')
+    return restored
+
+
+def archive_runs(plan: List[Run], methods: Dict[str, dict],
+                 out_dir: str) -> int:
+    """Archive every finished run of the plan (:data:`ARCHIVED_FILES`, no
+    checkpoint) into ``<out_dir>/runs/``; returns how many."""
+    count = 0
+    for run in plan:
+        result = methods[run.method.name]['runs'].get(str(run.seed))
+        if result is not None:
+            run_archive.archive_run(
+                result, run.work_dir,
+                run_archive.archive_dir(out_dir, run.method.name, run.seed),
+                ARCHIVED_FILES)
+            count += 1
+    return count
 
 
 def _minutes(seconds: Optional[float]) -> str:
@@ -898,9 +991,11 @@ def write_report(plan: List[Run], seeds: Sequence[int], size: str,
         f.write(header + table)
     distinct = None if info is None else info['classes']['distinct']
     plots = draw_plots(methods, work_root, out_dir, distinct, log)
+    archived = archive_runs(plan, methods, out_dir)
     log(table)
     log(f'wrote {osp.join(out_dir, "results.json")}, table.md and '
-        f'{len(plots)} plots')
+        f'{len(plots)} plots; archived {archived} runs in '
+        f'{osp.join(out_dir, run_archive.ARCHIVE_DIR)}')
     return report
 
 
@@ -960,14 +1055,17 @@ def main(argv=None) -> int:
         print(f'no config for {missing} in {config_dir}: reported as '
               'unavailable')
     statuses = {}
+    info = None
+    if osp.isdir(osp.join(data_root, 'cifar-100-python')):
+        from lt_plugins.data.cifar_lt_bench import read_bench_info
+        info = read_bench_info(data_root)
+    data_args = None if info is None else info['args']
+    if not args.dry_run:
+        restore_runs(plan, out_dir, data_args)
     if not args.report_only:
-        info = None
-        if osp.isdir(osp.join(data_root, 'cifar-100-python')):
-            from lt_plugins.data.cifar_lt_bench import read_bench_info
-            info = read_bench_info(data_root)
         runner = GridRunner(plan, shlex.split(args.command_prefix),
-                            dry_run=args.dry_run,
-                            data_args=None if info is None else info['args'])
+                            dry_run=args.dry_run, data_args=data_args,
+                            out_dir=out_dir)
         statuses = runner.run_all()
         if args.dry_run:
             return 0

@@ -24,6 +24,16 @@ cores, start the same command once per core: a run another invocation is
 training is skipped (:mod:`lt_plugins.engine.run_lock`), pretraining and the
 ``-cls`` variant's starting run are waited for.
 
+The report also archives every finished run's ``result.json`` (which
+records the data's generator arguments, ``data_args``) and CDB history into
+``<out-dir>/runs/<method>/seed<k>/`` (:mod:`lt_plugins.engine.run_archive`;
+no checkpoint, no log). At the start of a run and of ``--report-only``, a
+run missing from the work root but archived on the current data is restored
+from there and skipped, so a grid continues on a fresh clone from the
+committed report; one archived on other data is trained again. A restored
+run has no checkpoint: a ``-cls`` run that would start from it fails,
+naming the checkpoint and how to train its starting run again.
+
 Per-category AP: the test config's ``LVISPerCategoryMetric`` returns
 ``lvis/bbox_per_category_ap``; tools/test.py's logger hook dumps every test
 metric, lists included, to ``<work_dir>/<timestamp>/<timestamp>.json``, which
@@ -54,6 +64,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first (the plots import it), also when another
 # clone is installed
 sys.path.insert(0, REPO)
+from lt_plugins.engine import run_archive  # noqa: E402
 from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
 CONFIG_DIR = 'configs/lvis_like'
 METRICS = ('AP', 'APr', 'APc', 'APf')
@@ -63,6 +74,8 @@ CLASS_LAYERS = ('roi_head.bbox_head.fc_cls', 'roi_head.bbox_head.fc_reg')
 #: LVIS' repeat-factor threshold 1e-3 times its ~57k training images: the
 #: image count below which RFS repeats a category (see the rfs config).
 RFS_MIN_IMAGES = 57
+#: Per-run files the report reads besides result.json: archived with it.
+ARCHIVED_FILES = ('cdb_history.json', )
 
 
 @dataclass(frozen=True)
@@ -152,7 +165,7 @@ def _read_json(path: str):
 
 def _write_json(obj, path: str) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
+    tmp = f'{path}.{os.getpid()}.tmp'  # one name per process
     with open(tmp, 'w') as f:
         json.dump(obj, f, indent=1)
     os.replace(tmp, path)
@@ -259,6 +272,9 @@ class DataInfo:
         # visual difficulty recorded by the generator: confusable or not
         appearance = train.get('info', {}).get('appearance', [])
         self.confusable = {a['id']: a['cluster'] >= 0 for a in appearance}
+        #: tools/make_lvis_like.py's arguments: recorded with every result,
+        #: an archived run on other data is not restored
+        self.generator = train.get('info', {}).get('generator')
         self.num_classes = len(self.categories)
         self.num_images = {'full': len(train['images'])}
         cdb = osp.join(ann, TRAIN_FILES['cdb'])
@@ -357,6 +373,33 @@ class Benchmark:
             self._data = DataInfo(osp.join(REPO, self.data_root))
         return self._data
 
+    @property
+    def has_data(self) -> bool:
+        """Whether the data's training json exists."""
+        return osp.isfile(osp.join(REPO, self.data_root, 'annotations',
+                                   TRAIN_FILES['full']))
+
+    @property
+    def data_args(self) -> Optional[dict]:
+        """The data's generator arguments (None without data)."""
+        return self.data.generator if self.has_data else None
+
+    def archive_dir(self, method: str, seed: int) -> str:
+        return run_archive.archive_dir(self.out_dir, method, seed)
+
+    def is_done(self, method: str, seed: int) -> bool:
+        return osp.isfile(osp.join(self.run_dir(method, seed), 'result.json'))
+
+    def needs_pretraining(self, restorable=()) -> bool:
+        """Whether a run to train starts from the pretrained detector.
+
+        Args:
+            restorable: ``(method, seed)`` pairs the archive will provide.
+        """
+        return any(METHODS[m].start == 'pretrain' and not self.is_done(m, s)
+                   and (m, s) not in restorable
+                   for s in self.seeds for m in self.methods)
+
     def config(self, method: Optional[str]) -> str:
         """Config path of ``method`` (None: pretraining) for this size."""
         name = METHODS[method].config if method else PRETRAIN_CONFIG
@@ -380,18 +423,93 @@ class Benchmark:
         if not osp.isfile(val):
             steps.append(f'generate the data: tools/make_lvis_like.py --size '
                          f'{self.size} --out {self.data_root}')
-        if not osp.isfile(self.pretrained):
+        restorable = {(m, s) for m, s in self.archived_runs()
+                      if run_archive.restore_status(
+                          self.run_dir(m, s), self.archive_dir(m, s),
+                          self.data_args) == run_archive.RESTORABLE}
+        if not osp.isfile(self.pretrained) and \
+                self.needs_pretraining(restorable):
             steps.append(f'pretrain: {PRETRAIN_CONFIG} -> '
                          f'{_rel(self.pretrained)}')
         for seed in self.seeds:
             for m in self.methods:
-                done = osp.isfile(osp.join(self.run_dir(m, seed),
-                                           'result.json'))
+                action = 'run'
+                if self.is_done(m, seed):
+                    action = 'skip (done)'
+                elif (m, seed) in restorable:
+                    action = 'restore (archived)'
                 start = 'pretrained detector' if METHODS[m].start == \
                     'pretrain' else f'{METHODS[m].start} seed {seed}'
-                steps.append(f'{"skip (done)" if done else "run"} {m} seed '
-                             f'{seed}: {METHODS[m].config}, from {start}')
+                steps.append(f'{action} {m} seed {seed}: '
+                             f'{METHODS[m].config}, from {start}')
         return steps
+
+    # ---------------------------------------------------------- archive
+    def archived_runs(self) -> List[Tuple[str, int]]:
+        """``(method, seed)`` of every run in the archive."""
+        out = []
+        for method in METHODS:
+            for path in sorted(glob.glob(osp.join(
+                    self.out_dir, run_archive.ARCHIVE_DIR, method, 'seed*',
+                    run_archive.RESULT_FILE))):
+                seed = osp.basename(osp.dirname(path))[len('seed'):]
+                if seed.isdigit():
+                    out.append((method, int(seed)))
+        return out
+
+    def restore(self) -> List[str]:
+        """Copy archived runs missing from the work root back into it.
+
+        A run archived on data generated with other arguments is not
+        restored (it is trained again); neither is one another invocation
+        holds.
+
+        Returns:
+            list[str]: The restored runs.
+        """
+        restored = []
+        for method, seed in self.archived_runs():
+            name = f'{method} seed{seed}'
+            work_dir = self.run_dir(method, seed)
+            src = self.archive_dir(method, seed)
+            status = run_archive.restore_run(work_dir, src, self.data_args)
+            if status == run_archive.OTHER_DATA:
+                print(f'[lvis-like] not restoring {name}: archived on data '
+                      'generated with other arguments than '
+                      f'{self.data_root} holds' + (
+                          '' if self.has_data else ' (no data there)'),
+                      flush=True)
+            elif status == run_archive.RESTORED:
+                self._relocate(work_dir)
+                restored.append(name)
+                print(f'[lvis-like] restored {name} from {_rel(src)}',
+                      flush=True)
+        return restored
+
+    def _relocate(self, work_dir: str) -> None:
+        """Point a restored result's file paths at its work directory (the
+        archive may come from another work root or clone)."""
+        path = osp.join(work_dir, 'result.json')
+        result = _read_json(path)
+        history = osp.join(work_dir, 'cdb_history.json')
+        if result.get('cdb_history') is not None:
+            result['cdb_history'] = _rel(history) if osp.isfile(history) \
+                else None
+            _write_json(result, path)
+
+    def archive(self, runs: Dict[str, Dict[int, dict]]) -> int:
+        """Archive every finished run (:data:`ARCHIVED_FILES`, no
+        checkpoint); returns how many."""
+        for method, by_seed in runs.items():
+            for seed, result in by_seed.items():
+                if 'data_args' not in result and self.has_data:
+                    # a result from before the runner recorded its data was
+                    # trained in this work root, on the data it reports
+                    result = dict(result, data_args=self.data_args)
+                run_archive.archive_run(result, self.run_dir(method, seed),
+                                        self.archive_dir(method, seed),
+                                        ARCHIVED_FILES)
+        return sum(len(v) for v in runs.values())
 
     def _env(self) -> dict:
         env = dict(os.environ)
@@ -411,16 +529,19 @@ class Benchmark:
         return rc, time.time() - start
 
     def _fail(self, name: str, stage: str, cmd, rc, log: str,
-              work_dir: Optional[str]) -> None:
+              work_dir: Optional[str], message: Optional[str] = None) -> None:
         record = dict(run=name, stage=stage, returncode=rc,
                       command=' '.join(shlex.quote(c) for c in cmd),
                       log=_rel(log), log_tail=_tail(log),
                       time=time.strftime('%Y-%m-%d %H:%M:%S'))
+        if message:
+            record['message'] = message
         self.failures.append(record)
         if work_dir is not None:
             _write_json(record, osp.join(work_dir, 'failed.json'))
         print(f'[lvis-like] FAILED {name} ({stage}, exit code {rc}); log: '
-              f'{record["log"]}', flush=True)
+              f'{record["log"]}' + (f'\n[lvis-like] {message}'
+                                    if message else ''), flush=True)
 
     def ensure_data(self) -> bool:
         val = osp.join(REPO, self.data_root, 'annotations',
@@ -516,6 +637,18 @@ class Benchmark:
                                     'train.log'), work_dir)
                 return
             load_from = _abs(_read_json(dep)['checkpoint'])
+            if not osp.isfile(load_from):
+                # restored from the archive, which keeps no checkpoint:
+                # starting from nothing would not be the method
+                self._fail(name, 'dependency', [spec.start], None,
+                           osp.join(self.run_dir(spec.start, seed),
+                                    'train.log'), work_dir,
+                           message=run_archive.missing_checkpoint_message(
+                               name, f'{spec.start} seed{seed}',
+                               _rel(load_from),
+                               _rel(self.run_dir(spec.start, seed)),
+                               _rel(self.archive_dir(spec.start, seed))))
+                return
         extra = []
         if spec.rfs:
             extra.append('train_dataloader.dataset.oversample_thr='
@@ -539,6 +672,7 @@ class Benchmark:
             self._fail(name, 'test', cmd, rc, log, work_dir)
             return
         result = dict(method=method, seed=seed, size=self.size,
+                      data_args=self.data.generator,
                       config=_rel(config),
                       checkpoint=_rel(ckpt),
                       start_from=_rel(load_from),
@@ -560,8 +694,9 @@ class Benchmark:
         if not self.ensure_data():
             self.report()
             return 1
+        self.restore()
         pretrained_ok = True
-        if any(METHODS[m].start == 'pretrain' for m in self.methods):
+        if self.needs_pretraining():
             # a second invocation waits for the first one's pretraining
             with run_lock(self.pretrain_dir, wait=True):
                 pretrained_ok = self.pretrain()
@@ -603,9 +738,7 @@ class Benchmark:
         """Write results.json, results.md and the plots; return the dict."""
         runs = self.collect()
         summary = summarise(runs)
-        data = self.data if osp.isfile(osp.join(
-            REPO, self.data_root, 'annotations', TRAIN_FILES['full'])) \
-            else None
+        data = self.data if self.has_data else None
         results = dict(
             size=self.size, data_root=self.data_root,
             work_root=_rel(self.work_root),
@@ -624,13 +757,16 @@ class Benchmark:
         _write_json(results, osp.join(self.out_dir, 'results.json'))
         with open(osp.join(self.out_dir, 'results.md'), 'w') as f:
             f.write(markdown_report(results))
+        archived = self.archive(runs)
         train_ann = osp.join(REPO, self.data_root, 'annotations',
                              TRAIN_FILES['full'])
         plots = draw_plots(results, runs, self.out_dir,
                            train_ann if data is not None else None)
         print(f'[lvis-like] report: {_rel(self.out_dir)}/'
               f'results.{{json,md}}' + (f' and {len(plots)} plots'
-                                        if plots else ''), flush=True)
+                                        if plots else '') +
+              f', {archived} runs archived in {run_archive.ARCHIVE_DIR}/',
+              flush=True)
         return results
 
 
@@ -732,7 +868,8 @@ def markdown_report(results: dict) -> str:
         lines += ['', '## Failed runs', '']
         for f in results['failures']:
             lines.append(f'- {f["run"]}: {f["stage"]} failed (exit code '
-                         f'{f["returncode"]}), log `{f["log"]}`')
+                         f'{f["returncode"]}), log `{f["log"]}`' +
+                         (f'. {f["message"]}' if f.get('message') else ''))
     return '\n'.join(lines) + '\n'
 
 
@@ -962,6 +1099,7 @@ def main(argv=None) -> int:
             print(step)
         return 0
     if args.report_only:
+        bench.restore()
         bench.report()
         return 0
     return bench.run()

@@ -1,0 +1,182 @@
+"""Finished benchmark runs kept next to their report.
+
+The benchmark runners (``tools/run_lvis_like_benchmark.py``,
+``tools/run_cls_benchmark.py``) train in ``<work_root>/<method>/seed<k>/``,
+which is not kept under version control, and report into ``<out_dir>``,
+which is. When they write the report they copy each finished run's
+``result.json`` and the few small files its plots read into
+``<out_dir>/runs/<method>/seed<k>/`` (no checkpoint, no log). A later
+invocation whose work directory lacks a run's ``result.json`` copies the
+archived files back (:func:`restore_run`) and skips the run like any
+finished one, so a grid continues on a fresh clone from the committed
+report.
+
+A run is restored only when its recorded data arguments (``data_args`` in
+``result.json``: the generator arguments of the benchmark data) equal the
+current data's: a result on other data is trained again. A restored run has
+no checkpoint; a run that starts from it must say so
+(:func:`missing_checkpoint_message`) instead of training from nothing.
+"""
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Any, List, Optional, Sequence
+
+from .run_lock import run_lock
+
+#: The file that marks a run as finished, in its work and archive folder.
+RESULT_FILE = 'result.json'
+#: Sub-folder of the report folder that holds the archive.
+ARCHIVE_DIR = 'runs'
+#: Outcomes of :func:`restore_status` / :func:`restore_run`.
+PRESENT, ABSENT, OTHER_DATA, RESTORABLE, RESTORED, HELD = (
+    'present', 'absent', 'other data', 'restorable', 'restored', 'held')
+
+
+def archive_dir(out_dir: str, method: str, seed: int) -> str:
+    """``<out_dir>/runs/<method>/seed<seed>``: the archive of one run."""
+    return osp.join(out_dir, ARCHIVE_DIR, method, f'seed{int(seed)}')
+
+
+def _read_json(path: str) -> Optional[dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _tmp(path: str) -> str:
+    # one name per process: two runners reporting at once do not collide
+    return f'{path}.{os.getpid()}.tmp'
+
+
+def _copy(src: str, dst: str) -> None:
+    # through a temporary name: a killed runner never leaves half a file
+    tmp = _tmp(dst)
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _normalised(value: Any) -> Any:
+    """``value`` as it reads back from json (tuples become lists), so a
+    record from a pickle or from code compares equal to one from a file."""
+    return json.loads(json.dumps(value))
+
+
+def archive_run(result: dict, work_dir: str, dest: str,
+                files: Sequence[str] = ()) -> List[str]:
+    """Archive one finished run.
+
+    Args:
+        result (dict): The run's result, written as ``dest/result.json``
+            (the caller may have added what an older result lacks).
+        work_dir (str): The run's work directory.
+        dest (str): Its archive folder (:func:`archive_dir`).
+        files (Sequence[str]): Names of further small files in ``work_dir``
+            the report reads; those that exist are copied, those that do not
+            are removed from ``dest`` (an archive never mixes two runs).
+
+    Returns:
+        list[str]: The names written to ``dest``, ``result.json`` first.
+    """
+    os.makedirs(dest, exist_ok=True)
+    written = []
+    for name in files:
+        if name == RESULT_FILE or osp.sep in name:
+            raise ValueError(f'{name!r} is not a plain file name other than '
+                             f'{RESULT_FILE!r}')
+        src, dst = osp.join(work_dir, name), osp.join(dest, name)
+        if osp.isfile(src):
+            _copy(src, dst)
+            written.append(name)
+        else:
+            try:
+                os.remove(dst)
+            except FileNotFoundError:
+                pass
+    tmp = _tmp(osp.join(dest, RESULT_FILE))
+    with open(tmp, 'w') as f:
+        json.dump(result, f, indent=1)
+    # result.json last: an archive with it is complete
+    os.replace(tmp, osp.join(dest, RESULT_FILE))
+    return [RESULT_FILE] + written
+
+
+def restore_status(work_dir: str, src: str, data_args: Any) -> str:
+    """What :func:`restore_run` would do, without doing it.
+
+    Args:
+        work_dir (str): The run's work directory.
+        src (str): Its archive folder.
+        data_args: The current data's generator arguments (None when there
+            is no record); compared with the archived ``data_args``.
+
+    Returns:
+        str: :data:`PRESENT` (the work directory has a result),
+        :data:`ABSENT` (no archive), :data:`OTHER_DATA` (archived on data
+        generated with other arguments) or :data:`RESTORABLE`.
+    """
+    if osp.isfile(osp.join(work_dir, RESULT_FILE)):
+        return PRESENT
+    archived = _read_json(osp.join(src, RESULT_FILE))
+    if archived is None:
+        return ABSENT
+    if _normalised(archived.get('data_args')) != _normalised(data_args):
+        return OTHER_DATA
+    return RESTORABLE
+
+
+def restore_run(work_dir: str, src: str, data_args: Any) -> str:
+    """Copy an archived run back into its work directory.
+
+    Every file of the archive is copied, ``result.json`` last, while this
+    process holds the run's lock (:mod:`lt_plugins.engine.run_lock`): a run
+    another process is training is left alone.
+
+    Args:
+        work_dir (str): The run's work directory.
+        src (str): Its archive folder.
+        data_args: The current data's generator arguments (None when there
+            is no record); a run archived with other ones is not restored.
+
+    Returns:
+        str: :data:`RESTORED`, :data:`HELD` (another process holds the
+        run), or what :func:`restore_status` says otherwise.
+    """
+    status = restore_status(work_dir, src, data_args)
+    if status != RESTORABLE:
+        return status
+    with run_lock(work_dir) as mine:
+        if not mine:
+            return HELD
+        if osp.isfile(osp.join(work_dir, RESULT_FILE)):
+            return PRESENT  # finished while we looked
+        for name in sorted(os.listdir(src)):
+            if name != RESULT_FILE and osp.isfile(osp.join(src, name)) \
+                    and not name.endswith('.tmp'):
+                _copy(osp.join(src, name), osp.join(work_dir, name))
+        _copy(osp.join(src, RESULT_FILE), osp.join(work_dir, RESULT_FILE))
+    return RESTORED
+
+
+def missing_checkpoint_message(run: str, start: str, checkpoint: str,
+                               start_work_dir: str,
+                               start_archive: str) -> str:
+    """Why ``run`` cannot start: the run it starts from has a result but
+    not its checkpoint (it was restored from the archive, or the checkpoint
+    was deleted), and how to train that run again.
+
+    Args:
+        run (str): The run that needs the checkpoint.
+        start (str): The run it starts from.
+        checkpoint (str): The missing checkpoint (as recorded, or a
+            description when none is recorded).
+        start_work_dir (str): ``start``'s work directory.
+        start_archive (str): ``start``'s archive folder.
+    """
+    return (f'{run} needs the checkpoint of {start}, {checkpoint}, which does '
+            f'not exist ({start} has a result, restored from {start_archive} '
+            f'or with its checkpoint deleted). To train {start} again, '
+            f'delete {start_archive} and {start_work_dir}, then run the grid '
+            'again.')
