@@ -436,3 +436,34 @@ def test_a_cls_run_from_a_restored_run_fails_naming_its_checkpoint(bench):
     assert trained == ['faster-rcnn_lvis-like_pretrain.py',
                        'faster-rcnn_lvis-like_ce-cdb-split.py',
                        'faster-rcnn_lvis-like_cdb-w-ce-cls.py']
+
+
+def test_cdb_effect_pairs_categories_with_ce_on_the_same_split(bench):
+    assert bench['run']('--methods', 'ce-cdb-split', 'cdb-w-ce', '--seeds',
+                        '0', '1') == 0
+    results = json.load(open(bench['out'] / 'results.json'))
+    effect = results['cdb_effect']['cdb-w-ce']
+    assert effect['seeds'] == [0, 1] and effect['base'] == 'ce-cdb-split'
+    # fake history: weights 1 + 0.1 * epoch * k at epochs 1 and 2
+    assert effect['mean_weight'] == pytest.approx(
+        [1 + 0.15 * k for k in range(6)])
+    # fake AP: CDB 0.05 above CE for the same seed; the last category has
+    # no validation ground truth (-1)
+    assert effect['delta_ap'][:5] == pytest.approx([0.05] * 5)
+    assert effect['delta_ap'][5] is None
+    assert effect['heldout_ap'] == pytest.approx([0.5] * 6)
+    freq = [c['frequency'] for c in results['categories']]
+    for g, v in effect['groups'].items():
+        ks = [k for k, f in enumerate(freq) if f == g]
+        assert v['mean_weight'] == pytest.approx(
+            sum(1 + 0.15 * k for k in ks) / len(ks))
+        assert v['below_half'] == 0.0
+    md = (bench['out'] / 'results.md').read_text()
+    g = freq[0]
+    row = effect['groups'][g]
+    assert (f'| CDB-W-CE (sigmoid tau) | 0,1 | '
+            f'{runner.GROUP_NAMES[g]} | {row["mean_weight"]:.2f} | 0% |') \
+        in md
+    assert (bench['out'] / 'cdb_effect.png').stat().st_size > 0
+    # without CE on the same split there is nothing to pair with
+    assert runner.cdb_effect({'cdb-w-ce': {}}, results['categories']) is None

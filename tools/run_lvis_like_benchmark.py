@@ -753,6 +753,10 @@ class Benchmark:
                                    for s, r in sorted(runs[m].items())})
                      for m in summary},
             failures=self.stored_failures())
+        results['cdb_effect'] = {
+            m: e for m in CDB_EFFECT_METHODS
+            for e in [cdb_effect(runs, results['categories'] or [], m)]
+            if e is not None}
         os.makedirs(self.out_dir, exist_ok=True)
         _write_json(results, osp.join(self.out_dir, 'results.json'))
         with open(osp.join(self.out_dir, 'results.md'), 'w') as f:
@@ -864,6 +868,25 @@ def markdown_report(results: dict) -> str:
                         f'{",".join(map(str, seeds))} | ' + ' | '.join(
                             _fmt(e[key][k], signed=True) for k in METRICS) +
                         ' |')
+    effects = results.get('cdb_effect') or {}
+    if effects:
+        lines += ['', 'Where CDB acts (`cdb_effect.png`): per frequency '
+                  'group, the CDB weight averaged over the epochs and '
+                  'categories (mean 1 over all categories), the share of '
+                  'categories whose weight averaged below 0.5, and the '
+                  'validation AP change against CE on the CDB split '
+                  '(per-category, paired seeds), in AP points.', '',
+                  '| method | seeds | group | mean weight | weight < 0.5 | '
+                  'ΔAP per category |', '|---|---|---|---|---|---|']
+        for m, e in effects.items():
+            for g, v in e['groups'].items():
+                delta = ('-' if v['delta_ap'] is None else
+                         f'{100 * v["delta_ap"]:+.1f}')
+                lines.append(
+                    f'| {METHODS[m].label} | '
+                    f'{",".join(map(str, e["seeds"]))} | {GROUP_NAMES[g]} | '
+                    f'{v["mean_weight"]:.2f} | '
+                    f'{100 * v["below_half"]:.0f}% | {delta} |')
     if results['failures']:
         lines += ['', '## Failed runs', '']
         for f in results['failures']:
@@ -873,9 +896,91 @@ def markdown_report(results: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
+               method: str = 'cdb-w-ce',
+               base: str = 'ce-cdb-split') -> Optional[dict]:
+    """Where a CDB method's AP changes come from, per category.
+
+    Over the training seeds both ``method`` and ``base`` (CE on the same
+    training split) finished, per category: the CDB class weight averaged
+    over the epochs of the run (``w_c`` of CDB eq. 4, normalised to mean 1
+    over the categories, the weight the loss used), the paired validation
+    AP difference ``method - base``, the AP the hook measured on the
+    held-out split after the last epoch and ``method``'s own validation AP.
+    Seed means; NaN where a category has no validation ground truth or was
+    not measured on the held-out split.
+
+    Args:
+        runs (dict): ``{method: {seed: result}}``.
+        cats (list[dict]): ``results['categories']`` (label order).
+        method (str): The CDB method.
+        base (str): Its like-for-like CE run.
+
+    Returns:
+        dict or None: ``seeds``, per-category lists ``mean_weight``,
+        ``delta_ap``, ``heldout_ap``, ``val_ap``, and ``groups``: per
+        frequency group the mean of ``mean_weight`` and of ``delta_ap``, and
+        the share of categories whose mean weight is below 0.5 (a category
+        the loss all but ignores). None without a paired seed with a
+        history.
+    """
+    import numpy as np
+    seeds = sorted(s for s, r in runs.get(method, {}).items()
+                   if s in runs.get(base, {}) and r.get('cdb_history')
+                   and osp.isfile(_abs(r['cdb_history'])))
+    if not seeds or not cats:
+        return None
+
+    def ap(values):
+        a = np.asarray(values, dtype=np.float64)
+        return np.where(a < 0, np.nan, a)  # -1: no validation ground truth
+
+    weights, deltas, heldout, val = [], [], [], []
+    for s in seeds:
+        run = runs[method][s]
+        history = _read_json(_abs(run['cdb_history']))['history']
+        weights.append(np.mean([r['weights'] for r in history], axis=0))
+        heldout.append(np.asarray(
+            [np.nan if x is None else x
+             for x in history[-1]['performance']], dtype=np.float64))
+        val.append(ap(run['per_category_ap']))
+        deltas.append(val[-1] - ap(runs[base][s]['per_category_ap']))
+
+    def seed_mean(rows):
+        rows = np.asarray(rows)
+        out = np.full(rows.shape[1], np.nan)
+        seen = ~np.isnan(rows).all(axis=0)
+        out[seen] = np.nanmean(rows[:, seen], axis=0)
+        return out
+
+    mean_weight = np.mean(weights, axis=0)
+    delta, held, own = seed_mean(deltas), seed_mean(heldout), seed_mean(val)
+    freq = np.asarray([c['frequency'] for c in cats])
+    groups = {}
+    for g in 'rcf':
+        in_g = freq == g
+        if not in_g.any():
+            continue
+        groups[g] = dict(
+            mean_weight=float(mean_weight[in_g].mean()),
+            delta_ap=float(np.nanmean(delta[in_g]))
+            if not np.isnan(delta[in_g]).all() else None,
+            below_half=float((mean_weight[in_g] < 0.5).mean()))
+
+    def listed(a):
+        return [None if np.isnan(x) else float(x) for x in a]
+
+    return dict(method=method, base=base, seeds=seeds,
+                mean_weight=[float(x) for x in mean_weight],
+                delta_ap=listed(delta), heldout_ap=listed(held),
+                val_ap=listed(own), groups=groups)
+
+
 # ------------------------------------------------------------------ plots
 GROUP_COLOURS = {'r': 'tab:red', 'c': 'tab:orange', 'f': 'tab:blue'}
 GROUP_NAMES = {'r': 'rare', 'c': 'common', 'f': 'frequent'}
+#: CDB methods compared per category with CE on the same split.
+CDB_EFFECT_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-cls')
 
 
 def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
@@ -902,10 +1007,57 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
                      if r.get('cdb_history') and
                      osp.isfile(_abs(r['cdb_history']))]
                  for m in ('cdb-w-ce', 'cdb-w-ce-official')}
+    if results.get('cdb_effect'):
+        written.append(_plot_cdb_effect(plt, results, out_dir))
     if cats and any(histories.values()):
         written.append(_plot_trajectories(plt, cats, histories, out_dir))
         written += _plot_single_runs(runs, histories, out_dir, train_ann)
     return written
+
+
+def _plot_cdb_effect(plt, results: dict, out_dir: str) -> str:
+    """Per category, for each CDB method: the validation AP change against
+    CE on the same split over the CDB weight the loss gave the category,
+    and the AP the hook measured on the held-out split against the
+    validation AP (how well the difficulty signal tracks the reported
+    one)."""
+    effects = results['cdb_effect']
+    freq = [c['frequency'] for c in results['categories']]
+    fig, axes = plt.subplots(len(effects), 2, figsize=(10, 3.4 * len(effects)),
+                             squeeze=False)
+    for row, (method, e) in zip(axes, effects.items()):
+        label = f'{METHODS[method].label}, seeds {e["seeds"]}'
+        for g in 'rcf':
+            pts = [(w, 100 * d) for w, d, f in
+                   zip(e['mean_weight'], e['delta_ap'], freq)
+                   if f == g and d is not None]
+            row[0].scatter(*zip(*pts) if pts else ([], []), s=12,
+                           c=GROUP_COLOURS[g], label=GROUP_NAMES[g],
+                           alpha=0.75)
+            pts = [(100 * v, 100 * h) for v, h, f in
+                   zip(e['val_ap'], e['heldout_ap'], freq)
+                   if f == g and v is not None and h is not None]
+            row[1].scatter(*zip(*pts) if pts else ([], []), s=12,
+                           c=GROUP_COLOURS[g], label=GROUP_NAMES[g],
+                           alpha=0.75)
+        row[0].axhline(0, color='grey', lw=0.8)
+        row[0].axvline(1, color='grey', lw=0.8, ls='--')
+        row[0].set_xscale('log')
+        row[0].set_xlabel('CDB weight, mean over epochs (mean 1)')
+        row[0].set_ylabel('ΔAP vs CE on the CDB split (points)')
+        row[0].set_title(label, fontsize=9)
+        row[1].plot([0, 100], [0, 100], color='grey', lw=0.8, ls='--')
+        row[1].set_xlabel('validation AP of the run (%)')
+        row[1].set_ylabel('held-out AP after the last epoch (%)')
+        row[1].set_title('difficulty signal: held-out against validation AP',
+                         fontsize=9)
+        for ax in row:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'cdb_effect.png')
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def _plot_single_runs(runs, histories: Dict[str, List[str]], out_dir: str,
