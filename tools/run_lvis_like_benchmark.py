@@ -1021,6 +1021,7 @@ def _plot_cdb_effect(plt, results: dict, out_dir: str) -> str:
     and the AP the hook measured on the held-out split against the
     validation AP (how well the difficulty signal tracks the reported
     one)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     effects = results['cdb_effect']
     freq = [c['frequency'] for c in results['categories']]
     fig, axes = plt.subplots(len(effects), 2, figsize=(10, 3.4 * len(effects)),
@@ -1043,6 +1044,11 @@ def _plot_cdb_effect(plt, results: dict, out_dir: str) -> str:
         row[0].axhline(0, color='grey', lw=0.8)
         row[0].axvline(1, color='grey', lw=0.8, ls='--')
         row[0].set_xscale('log')
+        # plain numbers, enough of them on a narrow range, no minor labels
+        row[0].xaxis.set_major_locator(LogLocator(
+            subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+        row[0].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f'{x:g}'))
+        row[0].xaxis.set_minor_formatter(NullFormatter())
         row[0].set_xlabel('CDB weight, mean over epochs (mean 1)')
         row[0].set_ylabel('ΔAP vs CE on the CDB split (points)')
         row[0].set_title(label, fontsize=9)
