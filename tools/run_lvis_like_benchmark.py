@@ -1006,7 +1006,7 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     histories = {m: [r['cdb_history'] for r in runs.get(m, {}).values()
                      if r.get('cdb_history') and
                      osp.isfile(_abs(r['cdb_history']))]
-                 for m in ('cdb-w-ce', 'cdb-w-ce-official')}
+                 for m, spec in METHODS.items() if spec.cdb_tau}
     if results.get('cdb_effect'):
         written.append(_plot_cdb_effect(plt, results, out_dir))
     if cats and any(histories.values()):
@@ -1015,13 +1015,29 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     return written
 
 
+def _log_axis(axis) -> None:
+    """A log axis labelled with plain numbers and no crowded minor labels;
+    linear when the plotted values span less than a factor of 3 (a log axis
+    would carry a single label there). Call it after plotting."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    low, high = axis.get_view_interval()
+    if not 0 < low < high / 3:
+        return
+    if axis.axis_name == 'x':
+        axis.axes.set_xscale('log')
+    else:
+        axis.axes.set_yscale('log')
+    axis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f'{x:g}'))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _plot_cdb_effect(plt, results: dict, out_dir: str) -> str:
     """Per category, for each CDB method: the validation AP change against
     CE on the same split over the CDB weight the loss gave the category,
     and the AP the hook measured on the held-out split against the
     validation AP (how well the difficulty signal tracks the reported
     one)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     effects = results['cdb_effect']
     freq = [c['frequency'] for c in results['categories']]
     fig, axes = plt.subplots(len(effects), 2, figsize=(10, 3.4 * len(effects)),
@@ -1043,12 +1059,7 @@ def _plot_cdb_effect(plt, results: dict, out_dir: str) -> str:
                            alpha=0.75)
         row[0].axhline(0, color='grey', lw=0.8)
         row[0].axvline(1, color='grey', lw=0.8, ls='--')
-        row[0].set_xscale('log')
-        # plain numbers, enough of them on a narrow range, no minor labels
-        row[0].xaxis.set_major_locator(LogLocator(
-            subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
-        row[0].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f'{x:g}'))
-        row[0].xaxis.set_minor_formatter(NullFormatter())
+        _log_axis(row[0].xaxis)
         row[0].set_xlabel('CDB weight, mean over epochs (mean 1)')
         row[0].set_ylabel('ΔAP vs CE on the CDB split (points)')
         row[0].set_title(label, fontsize=9)
@@ -1192,17 +1203,22 @@ def _plot_trajectories(plt, cats, histories: Dict[str, List[str]],
                             alpha=0.8, lw=1)
                 ax.plot([], [], color=GROUP_COLOURS[g], label=GROUP_NAMES[g])
             if key == 'weights':  # weights span orders of magnitude
-                ax.set_yscale('log')
+                _log_axis(ax.yaxis)
             ax.set_xlabel('epoch')
             ax.set_ylabel(f'mean {key[:-1] if key == "weights" else key}')
-            ax.set_title(f'{METHODS[method].label}: {key} by group '
-                         f'({len(trajs)} seeds)', fontsize=9)
             ax.legend(fontsize=7)
+        row[0].set_title(f'{METHODS[method].label}, {len(trajs)} seed(s): '
+                         'weight by group', fontsize=8)
+        row[1].set_title('difficulty by group', fontsize=8)
         for t in trajs:
             row[2].plot(t['epochs'], t['tau'], color='black', lw=1)
+        taus = [x for t in trajs for x in t['tau']]
+        # a constant tau must not turn into an offset axis
+        row[2].ticklabel_format(axis='y', useOffset=False)
+        row[2].set_ylim(0, 1.1 * max(taus + [1.0]))
         row[2].set_xlabel('epoch')
         row[2].set_ylabel('tau')
-        row[2].set_title('tau', fontsize=9)
+        row[2].set_title('tau (eq. 10 or the official form)', fontsize=8)
     fig.tight_layout()
     path = osp.join(out_dir, 'cdb_trajectories.png')
     fig.savefig(path, dpi=100)
