@@ -1001,7 +1001,7 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     if results['methods']:
         written.append(_plot_metrics(plt, results, out_dir))
     cats = results['categories']
-    if cats and any(m in runs for m in ('ce', 'cdb-w-ce')):
+    if cats and any(m in runs for p in PER_CATEGORY_PAIRS for m in p):
         written.append(_plot_per_category(plt, results, runs, out_dir))
     histories = {m: [r['cdb_history'] for r in runs.get(m, {}).values()
                      if r.get('cdb_history') and
@@ -1124,39 +1124,52 @@ def _plot_metrics(plt, results: dict, out_dir: str) -> str:
     return path
 
 
+#: Panels of per_category_ap.png: (baseline, method) on the same images.
+PER_CATEGORY_PAIRS = (('ce', 'ce-cdb-split'), ('ce-cdb-split', 'cdb-w-ce'),
+                      ('ce-cdb-split', 'cdb-w-ce-cls'))
+
+
 def _plot_per_category(plt, results: dict, runs, out_dir: str) -> str:
+    """Per-category AP against training images, one panel per pair of
+    :data:`PER_CATEGORY_PAIRS` that has runs: what holding out images costs
+    CE, then what CDB does against CE on the same training split."""
     cats = results['categories']
     counts = [c['train_images'] for c in cats]
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    for method, marker, colour in (('ce', 'o', 'tab:blue'),
-                                   ('cdb-w-ce', '^', 'tab:red')):
-        if method not in runs:
-            continue
-        seeds = list(runs[method].values())
-        points = {True: ([], []), False: ([], [])}
-        for k, n in enumerate(counts):
-            aps = [r['per_category_ap'][k] for r in seeds
-                   if r['per_category_ap'][k] >= 0]
-            if aps:
-                xs, ys = points[bool(cats[k].get('confusable'))]
-                xs.append(n)
-                ys.append(100 * sum(aps) / len(aps))
-        label = f'{METHODS[method].label} ({len(seeds)} seeds)'
-        ax.scatter(*points[False], s=14, marker=marker, c=colour, alpha=0.7,
-                   label=label + ', distinct')
-        # confusable categories (a cluster of similar colours) hollow
-        ax.scatter(*points[True], s=14, marker=marker, facecolors='none',
-                   edgecolors=colour, alpha=0.8, label=label + ', confusable')
-    for edge in (10.5, 100.5):
-        ax.axvline(edge, color='grey', lw=0.8, ls='--')
-    ax.set_xscale('log')
-    ax.set_xlabel('training images of the category (full training set)')
-    ax.set_ylabel('AP (%), mean over seeds')
-    ax.set_title('Per-category AP (rare | common | frequent)', fontsize=10)
-    ax.legend(fontsize=7)
+    pairs = [p for p in PER_CATEGORY_PAIRS if any(m in runs for m in p)]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(4.6 * len(pairs), 3.8),
+                             squeeze=False, sharey=True)
+    for ax, pair in zip(axes[0], pairs):
+        for method, marker, colour in zip(pair, ('o', '^'),
+                                          ('tab:blue', 'tab:red')):
+            if method not in runs:
+                continue
+            seeds = list(runs[method].values())
+            points = {True: ([], []), False: ([], [])}
+            for k, n in enumerate(counts):
+                aps = [r['per_category_ap'][k] for r in seeds
+                       if r['per_category_ap'][k] >= 0]
+                if aps:
+                    xs, ys = points[bool(cats[k].get('confusable'))]
+                    xs.append(n)
+                    ys.append(100 * sum(aps) / len(aps))
+            label = f'{METHODS[method].label} ({len(seeds)} seeds)'
+            ax.scatter(*points[False], s=12, marker=marker, c=colour,
+                       alpha=0.7, label=label + ', distinct')
+            # confusable categories (a cluster of similar colours) hollow
+            ax.scatter(*points[True], s=12, marker=marker,
+                       facecolors='none', edgecolors=colour, alpha=0.8,
+                       label=label + ', confusable')
+        for edge in (10.5, 100.5):
+            ax.axvline(edge, color='grey', lw=0.8, ls='--')
+        ax.set_xscale('log')
+        ax.set_xlabel('training images of the category (full set)')
+        ax.legend(fontsize=6, loc='upper left')
+    axes[0][0].set_ylabel('AP (%), mean over seeds')
+    fig.suptitle('Per-category validation AP (rare | common | frequent)',
+                 fontsize=10)
     fig.tight_layout()
     path = osp.join(out_dir, 'per_category_ap.png')
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
 
