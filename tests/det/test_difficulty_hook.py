@@ -117,7 +117,7 @@ def test_hook_measures_what_the_lvis_api_gives_for_the_checkpoint(
 
 def test_same_seed_repeats_the_run_exactly(first_run, cdb_data, tmp_path):
     """With one OpenMP thread (as the tests and the demo run) a CPU run is
-    reproducible: the README's toy figures rely on it."""
+    reproducible: the toy figures in docs/detection.md rely on it."""
     work = str(tmp_path / 'work')
     train(first_run['cfg'], work)
 
