@@ -35,9 +35,11 @@ bench = _load_runner()
 
 # top-1 of a fake run = OFFSET[method] + SLOPE[method] * seed
 OFFSET = {'ce': 40.0, 'iwb-stage1': 41.0, 'iwb-stage2': 45.0, 'crt': 43.0,
-          'tau-norm': 42.0, 'cdb-w-ce': 39.0, 'difficulty-net': 44.0}
+          'tau-norm': 42.0, 'cdb-w-ce': 39.0, 'difficulty-net': 44.0,
+          'cdb-w-ce-momentum': 41.0}
 SLOPE = {'ce': 1.0, 'iwb-stage1': 1.0, 'iwb-stage2': 3.0, 'crt': 1.0,
-         'tau-norm': 0.0, 'cdb-w-ce': 1.0, 'difficulty-net': 1.0}
+         'tau-norm': 0.0, 'cdb-w-ce': 1.0, 'difficulty-net': 1.0,
+         'cdb-w-ce-momentum': 3.0}
 
 FAKE = textwrap.dedent('''
     import json, os, os.path as osp, re, sys, time
@@ -69,6 +71,13 @@ FAKE = textwrap.dedent('''
                          performance=[0.5] * 100, difficulty=[0.5] * 100,
                          weights=[1.0 + e * (i % 2) for i in range(100)])
                     for e in (1, 2)]
+        if method == 'cdb-w-ce-momentum':  # classes 0-9 off at epoch 2
+            hist = [dict(epoch=e, tau=2.0 * e, bias=1.0,
+                         performance=[0.5] * 100, difficulty=[0.5] * 100,
+                         weights=[0.05 if e == 2 and i < 10 else 1.0
+                                  for i in range(100)])
+                    for e in (1, 2)]
+        if method.startswith('cdb-w-ce'):
             json.dump(dict(classes=[str(i) for i in range(100)],
                            metric='accuracy', tau_mode='sigmoid',
                            history=hist),
@@ -197,6 +206,63 @@ def test_history_plots_of_cdb_and_difficulty_net(grid):
                 'cdb-w-ce_performance_vs_count.png', 'difficulty_net.png',
                 'per_class_accuracy.png'):
         assert (grid['out'] / png).stat().st_size > 1000, png
+
+
+def test_cdb_stability_by_hand(tmp_path):
+    """tau, switched-off share and weight change of a 3-class history."""
+    weights = [[2.0, 0.05, 0.95], [0.05, 2.0, 0.95], [1.0, 1.0, 1.0]]
+    hist = [dict(epoch=e + 1, tau=t, bias=1.0, performance=[0.5] * 3,
+                 difficulty=[0.5] * 3, weights=w)
+            for e, (t, w) in enumerate(zip((5.0, 4.0, 3.0), weights))]
+    path = tmp_path / 'cdb_history.json'
+    path.write_text(json.dumps(dict(classes=['a', 'b', 'c'], history=hist)))
+    s = bench.cdb_stability(str(path))
+    assert s['measurements'] == 3
+    assert s['tau_mean'] == pytest.approx(4.0)
+    # one class of three below 0.1 in the first two records, none in the
+    # third; classes a and b were each off once
+    assert s['off_share'] == pytest.approx((1 / 3 + 1 / 3 + 0) / 3)
+    assert s['off_ever'] == pytest.approx(2 / 3)
+    # |diffs|: (1.95, 1.95, 0) then (0.95, 1.0, 0.05)
+    assert s['weight_change'] == pytest.approx((3.9 + 2.0) / 6)
+
+
+def test_variants_are_reported_next_to_the_paper_default(grid):
+    """A variant brings the method it varies (and CE) along; the report
+    has its paired differences to it and the weight statistics."""
+    rc, calls = grid['run'](methods=('cdb-w-ce-momentum', ), seeds=(0, 1))
+    assert rc == 0
+    assert {_who(c)[1] for c in calls} == {'ce', 'cdb-w-ce',
+                                           'cdb-w-ce-momentum'}
+    report = json.loads((grid['out'] / 'results.json').read_text())
+    entry = report['methods']['cdb-w-ce-momentum']
+    s = entry['summary']
+    # top-1 41, 44 against CDB-W-CE's 39, 40: paired differences 2, 4
+    assert s['top1_minus_versus']['mean'] == pytest.approx(3.0)
+    assert s['top1_minus_versus']['std'] == pytest.approx(np.sqrt(2))
+    assert s['few_minus_versus']['mean'] == pytest.approx(3.0)
+    assert entry['versus'] == 'cdb-w-ce'
+    # fake histories: tau 2 then 4; 10 of 100 classes off in one of two
+    # records; those 10 change by 0.95
+    assert s['tau_mean']['mean'] == pytest.approx(3.0)
+    assert s['off_share']['mean'] == pytest.approx(0.05)
+    assert s['weight_change']['mean'] == pytest.approx(0.095)
+    # CDB-W-CE's fake weights 1/2 then 1/3 on odd classes: change 0.5
+    ref = report['methods']['cdb-w-ce']['summary']
+    assert ref['weight_change']['mean'] == pytest.approx(0.5)
+    assert ref['off_share']['mean'] == 0.0
+    table = (grid['out'] / 'table.md').read_text()
+    assert "robust variants next to the paper default" in table
+    row = [x for x in table.splitlines()  # the variants table's row
+           if x.startswith('| CDB-W-CE, difficulty momentum 0.5')][-1]
+    assert '| 2 | 42.5 ± 2.1 | 22.5 ± 2.1 | +3.0 ± 1.4 | ' \
+        '+3.0 ± 1.4 / +3.0 ± 1.4 / +3.0 ± 1.4 | 3.00 ± 0.00 | ' \
+        '5.0 ± 0.0 % | 0.10 ± 0.00 |' in row
+    default = [x for x in table.splitlines() if x.startswith('| CDB-W-CE |')]
+    assert len(default) == 2  # main table and the variants table
+    assert '(paper default)' in default[1]
+    assert (grid['out'] / 'cdb_stability.png').stat().st_size > 1000
+    assert (grid['out'] / 'cdb-w-ce-momentum_weights.png').is_file()
 
 
 def test_finished_runs_are_skipped(grid):
@@ -516,3 +582,30 @@ def test_every_grid_method_with_a_config_builds():
                 'head.fc.weight', dict(model.named_parameters()).get(
                     'head.weight'))
             assert w.shape == (100, width), (size, name)
+
+
+@pytest.mark.parametrize('size', ['', 'large'])
+def test_cdb_variants_change_one_hook_option(size):
+    """Each robust-variant config is CDB-W-CE with one hook option changed
+    (the value named in its comment), and the hook accepts it."""
+    from mmengine.config import Config
+
+    from lt_plugins.cls.cdb.cdb_cls_hook import CDBClsHook
+    folder = osp.join(BENCH, size)
+    paper = Config.fromfile(osp.join(folder, 'cdb-w-ce.py'))
+    max_epochs = paper.train_cfg.max_epochs
+    expected = {'cdb-w-ce-official': {'tau': 'official_sigmoid'},
+                'cdb-w-ce-warmup': {'warmup_epochs': max_epochs // 3},
+                'cdb-w-ce-momentum': {'difficulty_momentum': 0.5}}
+    base_hook = dict(paper.custom_hooks[0])
+    for name, change in expected.items():
+        cfg = Config.fromfile(osp.join(folder, f'{name}.py'))
+        hook = dict(cfg.custom_hooks[0])
+        assert hook == {**base_hook, **change}, name
+        assert cfg.model == paper.model, name
+        assert cfg.train_cfg == paper.train_cfg, name
+        args = {k: v for k, v in hook.items() if k not in ('type',
+                                                           'dataloader')}
+        CDBClsHook(dataloader=dict(hook['dataloader']), **args)
+    assert {m.name for m in bench.METHODS if m.versus == 'cdb-w-ce'} == \
+        set(expected)

@@ -88,12 +88,16 @@ class Method:
             evaluates.
         train (bool): False for post-hoc methods: the config only changes
             the prediction, nothing is trained.
+        versus (str, optional): For a variant, the method it varies (the
+            paper default); the report gives its paired difference to that
+            method in a table of its own.
     """
 
     name: str
     label: str
     needs: Optional[str] = None
     train: bool = True
+    versus: Optional[str] = None
 
 
 #: The grid, in an order where every method comes after what it needs. A
@@ -103,6 +107,14 @@ class Method:
 METHODS = (
     Method('ce', 'CE'),
     Method('cdb-w-ce', 'CDB-W-CE'),
+    # robust variants of CDB-W-CE (off by default in the hook), each one
+    # option changed, reported next to the paper default
+    Method('cdb-w-ce-official', 'CDB-W-CE, official tau (<= 1)',
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-warmup', 'CDB-W-CE, CE warm-up (first third)',
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-momentum', 'CDB-W-CE, difficulty momentum 0.5',
+           versus='cdb-w-ce'),
     Method('cdb-s', 'CDB-S'),
     Method('ala', 'ALA'),
     Method('iwb-stage1', 'IWB stage 1'),
@@ -119,6 +131,12 @@ METHODS = (
 )
 METHODS_BY_NAME = {m.name: m for m in METHODS}
 BASELINE = 'ce'
+#: Methods trained with ``CDBClsHook`` (they write ``cdb_history.json``).
+CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-warmup',
+               'cdb-w-ce-momentum', 'cdb-s')
+#: A CDB class weight (mean 1 over the classes) below this is counted as
+#: switched off: the class gets less than a tenth of the average weight.
+OFF_WEIGHT = 0.1
 
 #: Where each size's configs live, where it trains and where it reports.
 SIZES = {
@@ -169,7 +187,7 @@ def resolve_methods(names: Optional[Sequence[str]]) -> List[Method]:
     """The requested methods plus what they need, in grid order.
 
     CE always comes along: it is the baseline of the paired differences and
-    of the per-class plot.
+    of the per-class plot; so does the method a variant is compared with.
 
     Args:
         names (Sequence[str], optional): Method names; all when None.
@@ -184,7 +202,9 @@ def resolve_methods(names: Optional[Sequence[str]]) -> List[Method]:
         raise ValueError(f'unknown method(s) {unknown}; valid names are '
                          f'{[m.name for m in METHODS]}')
     wanted = set(names) | {BASELINE}
-    for name in list(names):
+    wanted |= {METHODS_BY_NAME[n].versus for n in names
+               if METHODS_BY_NAME[n].versus is not None}
+    for name in list(wanted):
         need = METHODS_BY_NAME[name].needs
         while need is not None:  # first stages come along
             wanted.add(need)
@@ -659,11 +679,16 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
     for run in plan:
         entry = methods.setdefault(run.method.name, dict(
             label=run.method.label, needs=run.method.needs,
-            trained=run.method.train, runs={}, status={}))
+            versus=run.method.versus, trained=run.method.train, runs={},
+            status={}))
         entry['status'][str(run.seed)] = run_status(run)
         result = _read_json(osp.join(run.work_dir, RESULT_FILE))
         if result is not None:
             entry['runs'][str(run.seed)] = result
+            history = osp.join(run.work_dir, 'cdb_history.json')
+            if osp.isfile(history):
+                entry.setdefault('cdb_stability', {})[str(run.seed)] = \
+                    cdb_stability(history)
         elif entry['status'][str(run.seed)] == 'failed':
             entry.setdefault('failures', {})[str(run.seed)] = _read_json(
                 osp.join(run.work_dir, FAILED_FILE))
@@ -677,8 +702,51 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
         paired = [r['top1'] - base[s]['top1'] for s, r in runs.items()
                   if s in base]
         summary['top1_minus_ce'] = _mean_std(paired)
+        if entry['versus'] is not None:
+            ref = methods.get(entry['versus'], dict(runs={}))['runs']
+            for k in ('top1', 'many', 'medium', 'few'):
+                summary[f'{k}_minus_versus'] = _mean_std(
+                    [r[k] - ref[s][k] for s, r in runs.items() if s in ref
+                     and r[k] is not None and ref[s][k] is not None])
+        stability = entry.get('cdb_stability', {})
+        for k in ('tau_mean', 'off_share', 'weight_change'):
+            summary[k] = _mean_std([v[k] for v in stability.values()])
         entry['summary'] = summary
     return methods
+
+
+def cdb_stability(history_file: str) -> dict:
+    """How much a CDB run's class weights swing from epoch to epoch.
+
+    From the hook's ``cdb_history.json`` (one record per measurement, the
+    weights that the following epochs train with):
+
+    * ``tau_mean``: the mean tau over the measurements;
+    * ``off_share``: the share of classes with a weight below
+      :data:`OFF_WEIGHT` (less than a tenth of the mean weight 1), averaged
+      over the measurements: classes that the loss switches off;
+    * ``weight_change``: the mean over classes and consecutive
+      measurements of ``|w_t - w_{t-1}|`` (0 with one measurement): the
+      all-or-nothing oscillation shows as a large value;
+    * ``off_ever``: the share of classes switched off at least once.
+
+    Args:
+        history_file (str): A ``cdb_history.json``.
+
+    Returns:
+        dict: The four numbers and ``measurements``.
+    """
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    arrays = history_arrays(load_history(history_file))
+    w = arrays['weights']
+    off = w < OFF_WEIGHT
+    change = (float(np.abs(np.diff(w, axis=0)).mean())
+              if len(w) > 1 else 0.0)
+    return dict(measurements=int(len(w)),
+                tau_mean=float(arrays['tau'].mean()),
+                off_share=float(off.mean()),
+                weight_change=change,
+                off_ever=float(off.any(axis=0).mean()))
 
 
 def _fmt(stat: dict, digits: int = 1, signed: bool = False) -> str:
@@ -718,6 +786,45 @@ def markdown_table(methods: Dict[str, dict], seeds: Sequence[int]) -> str:
             f'| {entry["label"]} | {note} | {_fmt(s["top1"])} | '
             f'{_fmt(s["many"])} | {_fmt(s["medium"])} | {_fmt(s["few"])} | '
             f'{delta} | {train} |')
+    return '\n'.join(lines) + '\n'
+
+
+def variants_table(methods: Dict[str, dict]) -> str:
+    """CDB-W-CE's robust variants next to the paper default.
+
+    One row per method trained with the CDB hook: top-1 and few, the
+    paired difference (per seed) of each variant to the method it varies,
+    and the weight statistics of :func:`cdb_stability` (mean ± std over
+    seeds). Empty when no such method has a finished run.
+    """
+    rows = [(n, e) for n, e in methods.items()
+            if n in CDB_METHODS and e['summary']['top1']['n']]
+    if not rows:
+        return ''
+    lines = [
+        '| method | seeds | top-1 | few | top-1 − paper default (paired) | '
+        'many / medium / few − paper default (paired) | mean tau | '
+        f'classes with weight < {OFF_WEIGHT} (share of measurements) | '
+        'mean weight change per epoch |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ]
+    for name, entry in rows:
+        s = entry['summary']
+        if entry['versus'] is None:
+            delta = groups = '(paper default)' if name == 'cdb-w-ce' else '-'
+        else:
+            delta = _fmt(s['top1_minus_versus'], signed=True)
+            groups = ' / '.join(_fmt(s[f'{k}_minus_versus'], signed=True)
+                                for k in ('many', 'medium', 'few'))
+        off = s['off_share']
+        off_text = '-' if off['mean'] is None else _fmt(
+            dict(mean=100 * off['mean'], std=None if off['std'] is None
+                 else 100 * off['std'])) + ' %'
+        lines.append(
+            f'| {entry["label"]} | {s["top1"]["n"]} | {_fmt(s["top1"])} | '
+            f'{_fmt(s["few"])} | {delta} | {groups} | '
+            f'{_fmt(s["tau_mean"], 2)} | {off_text} | '
+            f'{_fmt(s["weight_change"], 2)} |')
     return '\n'.join(lines) + '\n'
 
 
@@ -893,6 +1000,51 @@ def plot_difficulty_net(history: dict, counts: Sequence[int],
     return _save(fig, path)
 
 
+def plot_cdb_stability(histories: Dict[str, List[str]],
+                       labels: Dict[str, str], path: str) -> Optional[str]:
+    """tau, and the share of classes the CDB weights switch off, over the
+    epochs, for every method trained with the CDB hook (one line per seed).
+
+    Args:
+        histories (dict): Method name -> its runs' ``cdb_history.json``.
+        labels (dict): Method name -> label.
+        path (str): Output PNG.
+
+    Returns:
+        str or None: ``path``, or None without any history.
+    """
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    histories = {k: v for k, v in histories.items() if v}
+    if not histories:
+        return None
+    fig, axes = _figure(1, 3, 10.5, 2.9)
+    ax_tau, ax_off, ax_change = axes[0]
+    colors = __import__('matplotlib').colormaps['tab10']
+    for i, (name, files) in enumerate(histories.items()):
+        for j, file in enumerate(files):
+            a = history_arrays(load_history(file))
+            label = labels[name] if j == 0 else None
+            kw = dict(color=colors(i), lw=1, alpha=0.8, label=label,
+                      marker='.', ms=3)
+            ax_tau.plot(a['epoch'], a['tau'], **kw)
+            ax_off.plot(a['epoch'],
+                        100 * (a['weights'] < OFF_WEIGHT).mean(axis=1), **kw)
+            if len(a['epoch']) > 1:
+                ax_change.plot(a['epoch'][1:], np.abs(
+                    np.diff(a['weights'], axis=0)).mean(axis=1), **kw)
+    ax_tau.set_ylabel('tau', fontsize=7)
+    ax_off.set_ylabel(f'classes with weight < {OFF_WEIGHT} (%)', fontsize=7)
+    ax_change.set_ylabel('mean |w_t − w_(t−1)| over classes', fontsize=7)
+    for ax in axes[0]:
+        ax.set_xlabel('epoch of the measurement', fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    ax_tau.legend(fontsize=5)
+    fig.suptitle('CDB weights over the epochs: paper default and robust '
+                 'variants (one line per seed)', fontsize=8)
+    return _save(fig, path)
+
+
 def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
                distinct: Optional[Sequence[bool]] = None,
                log=print) -> List[str]:
@@ -921,7 +1073,17 @@ def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
                     history, dnet['runs'][seed]['class_counts'],
                     osp.join(out_dir, 'difficulty_net.png')))
                 break
-    for name in ('cdb-w-ce', 'cdb-s'):
+    histories = {
+        name: [osp.join(work_root, name, f'seed{seed}', 'cdb_history.json')
+               for seed in sorted(methods[name]['runs'], key=int)
+               if osp.isfile(osp.join(work_root, name, f'seed{seed}',
+                                      'cdb_history.json'))]
+        for name in CDB_METHODS if name in methods}
+    p = plot_cdb_stability(histories,
+                           {n: methods[n]['label'] for n in histories},
+                           osp.join(out_dir, 'cdb_stability.png'))
+    written += [p] if p else []
+    for name in CDB_METHODS:
         hist = _first_seed_file(methods.get(name), work_root, name,
                                 'cdb_history.json')
         if not hist:
@@ -987,6 +1149,13 @@ def write_report(plan: List[Run], seeds: Sequence[int], size: str,
                    f'({", ".join(stale)}); delete their work directories '
                    'and run again.\n\n')
         log(f'stale runs (other data): {stale}')
+    variants = variants_table(methods)
+    if variants:
+        table += (
+            '\nCDB-W-CE\'s robust variants next to the paper default '
+            '(paired differences per seed; weight statistics from '
+            f'cdb_history.json, a weight below {OFF_WEIGHT} of the mean '
+            'counting as switched off):\n\n' + variants)
     with open(osp.join(out_dir, 'table.md'), 'w') as f:
         f.write(header + table)
     distinct = None if info is None else info['classes']['distinct']

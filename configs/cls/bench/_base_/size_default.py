@@ -11,6 +11,9 @@ max_epochs = 15
 warmup_epochs = 1
 lr_steps = [12, 14]
 drw_epoch = 12  # deferred re-weighting starts with the first lr step
+# CE warm-up of the CDB-W-CE warm-up variant: a third of the schedule,
+# fixed before any run (not tuned)
+cdb_warmup_epochs = max_epochs // 3
 # decoupled second stages (IWB stage 2, cRT, LAS): encoder frozen
 stage2_epochs = 10
 # Difficulty-Net's difficulty-vs-accuracy record: a checkpoint every epoch

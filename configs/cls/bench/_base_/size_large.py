@@ -11,6 +11,9 @@ max_epochs = 200
 warmup_epochs = 5
 lr_steps = [160, 180]
 drw_epoch = 160  # deferred re-weighting starts with the first lr step
+# CE warm-up of the CDB-W-CE warm-up variant: a third of the schedule,
+# fixed before any run (not tuned)
+cdb_warmup_epochs = max_epochs // 3
 # decoupled second stages (IWB stage 2: the paper's 10 epochs; cRT and LAS
 # use the same here, Difficulty-Net's official stage 2 runs 50)
 stage2_epochs = 10
