@@ -594,7 +594,7 @@ def test_cdb_variants_change_one_hook_option(size):
     folder = osp.join(BENCH, size)
     paper = Config.fromfile(osp.join(folder, 'cdb-w-ce.py'))
     max_epochs = paper.train_cfg.max_epochs
-    expected = {'cdb-w-ce-official': {'tau': 'official_sigmoid'},
+    expected = {'cdb-w-ce-official': {'tau': 'official_2sigmoid'},
                 'cdb-w-ce-warmup': {'warmup_epochs': max_epochs // 3},
                 'cdb-w-ce-momentum': {'difficulty_momentum': 0.5}}
     base_hook = dict(paper.custom_hooks[0])

@@ -109,7 +109,7 @@ METHODS = (
     Method('cdb-w-ce', 'CDB-W-CE'),
     # robust variants of CDB-W-CE (off by default in the hook), each one
     # option changed, reported next to the paper default
-    Method('cdb-w-ce-official', 'CDB-W-CE, official tau (<= 1)',
+    Method('cdb-w-ce-official', 'CDB-W-CE, official CIFAR tau (<= 2)',
            versus='cdb-w-ce'),
     Method('cdb-w-ce-warmup', 'CDB-W-CE, CE warm-up (first third)',
            versus='cdb-w-ce'),
