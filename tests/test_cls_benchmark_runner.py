@@ -261,7 +261,8 @@ def test_variants_are_reported_next_to_the_paper_default(grid):
     default = [x for x in table.splitlines() if x.startswith('| CDB-W-CE |')]
     assert len(default) == 2  # main table and the variants table
     assert '(paper default)' in default[1]
-    assert (grid['out'] / 'cdb_stability.png').stat().st_size > 1000
+    for png in ('cdb_stability.png', 'cdb_weight_maps.png'):
+        assert (grid['out'] / png).stat().st_size > 1000, png
     assert (grid['out'] / 'cdb-w-ce-momentum_weights.png').is_file()
 
 

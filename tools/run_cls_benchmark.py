@@ -1045,6 +1045,53 @@ def plot_cdb_stability(histories: Dict[str, List[str]],
     return _save(fig, path)
 
 
+def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
+                         path: str) -> Optional[str]:
+    """Every class's CDB weight at every measurement, one panel per
+    method: classes from head (top) to tail (bottom), epochs left to right,
+    the weight on a log colour scale (below :data:`OFF_WEIGHT` is dark). A
+    class switched off in one epoch and back on in the next shows as a
+    flickering row.
+
+    Args:
+        histories (dict): Method name -> one run's ``cdb_history.json``.
+        labels (dict): Method name -> label.
+        path (str): Output PNG.
+
+    Returns:
+        str or None: ``path``, or None without any history.
+    """
+    from matplotlib.colors import LogNorm
+
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    histories = {k: v for k, v in histories.items() if v}
+    if not histories:
+        return None
+    ncols = len(histories)
+    fig, axes = _figure(1, ncols, 2.3 * ncols + 0.8, 3.0)
+    image = None
+    for ax, (name, file) in zip(axes[0], histories.items()):
+        a = history_arrays(load_history(file))
+        w = np.clip(a['weights'].T, 1e-3, None)  # (classes, measurements)
+        epochs = a['epoch']
+        image = ax.imshow(w, aspect='auto', interpolation='nearest',
+                          cmap='magma', norm=LogNorm(vmin=1e-3, vmax=10),
+                          extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
+                                  w.shape[0] - 0.5, -0.5))
+        ax.set_title(labels[name], fontsize=7)
+        ax.set_xlabel('epoch of the measurement', fontsize=6)
+        ax.tick_params(labelsize=6)
+    axes[0, 0].set_ylabel('class (head → tail)', fontsize=6)
+    bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.02)
+    bar.ax.tick_params(labelsize=6)
+    bar.set_label('class weight (mean 1)', fontsize=6)
+    fig.suptitle('CDB weight of every class over the epochs (first seed)',
+                 fontsize=8)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path)  # no tight_layout: the colour bar spans the axes
+    return path
+
+
 def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
                distinct: Optional[Sequence[bool]] = None,
                log=print) -> List[str]:
@@ -1082,6 +1129,10 @@ def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
     p = plot_cdb_stability(histories,
                            {n: methods[n]['label'] for n in histories},
                            osp.join(out_dir, 'cdb_stability.png'))
+    written += [p] if p else []
+    p = plot_cdb_weight_maps({n: v[0] for n, v in histories.items() if v},
+                             {n: methods[n]['label'] for n in histories},
+                             osp.join(out_dir, 'cdb_weight_maps.png'))
     written += [p] if p else []
     for name in CDB_METHODS:
         hist = _first_seed_file(methods.get(name), work_root, name,
