@@ -687,8 +687,11 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
             entry['runs'][str(run.seed)] = result
             history = osp.join(run.work_dir, 'cdb_history.json')
             if osp.isfile(history):
-                entry.setdefault('cdb_stability', {})[str(run.seed)] = \
-                    cdb_stability(history)
+                try:
+                    entry.setdefault('cdb_stability', {})[str(run.seed)] = \
+                        cdb_stability(history)
+                except ValueError as exc:  # no measurement: no statistics
+                    print(f'[{run.key}] {exc}')
         elif entry['status'][str(run.seed)] == 'failed':
             entry.setdefault('failures', {})[str(run.seed)] = _read_json(
                 osp.join(run.work_dir, FAILED_FILE))
