@@ -597,7 +597,8 @@ def test_cdb_variants_change_one_hook_option(size):
     max_epochs = paper.train_cfg.max_epochs
     expected = {'cdb-w-ce-official': {'tau': 'official_2sigmoid'},
                 'cdb-w-ce-warmup': {'warmup_epochs': max_epochs // 3},
-                'cdb-w-ce-momentum': {'difficulty_momentum': 0.5}}
+                'cdb-w-ce-momentum': {'difficulty_momentum': 0.5},
+                'cdb-w-ce-floor': {'weight_floor': 0.1}}
     base_hook = dict(paper.custom_hooks[0])
     for name, change in expected.items():
         cfg = Config.fromfile(osp.join(folder, f'{name}.py'))

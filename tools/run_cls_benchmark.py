@@ -115,6 +115,8 @@ METHODS = (
            versus='cdb-w-ce'),
     Method('cdb-w-ce-momentum', 'CDB-W-CE, difficulty momentum 0.5',
            versus='cdb-w-ce'),
+    Method('cdb-w-ce-floor', 'CDB-W-CE, weight floor 0.1',
+           versus='cdb-w-ce'),
     Method('cdb-s', 'CDB-S'),
     Method('ala', 'ALA'),
     Method('iwb-stage1', 'IWB stage 1'),
@@ -133,7 +135,7 @@ METHODS_BY_NAME = {m.name: m for m in METHODS}
 BASELINE = 'ce'
 #: Methods trained with ``CDBClsHook`` (they write ``cdb_history.json``).
 CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-warmup',
-               'cdb-w-ce-momentum', 'cdb-s')
+               'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-s')
 #: A CDB class weight (mean 1 over the classes) below this is counted as
 #: switched off: the class gets less than a tenth of the average weight.
 OFF_WEIGHT = 0.1
