@@ -307,6 +307,47 @@ def test_a_run_another_process_holds_is_left_to_it(grid, capsys):
     assert {(_who(c)[1], _seed(c)) for c in calls} == {('crt', 1)}
 
 
+def test_a_second_stage_waits_at_the_end_while_its_first_stage_trains(
+        grid, capsys):
+    """While another process trains IWB stage 1 of seed 0, stage 2 of
+    seed 0 is put off: the grid trains everything else first, then waits
+    for stage 1 and loads its checkpoint."""
+    import threading
+    import time
+    stage1 = grid['work'] / 'iwb-stage1' / 'seed0'
+    locked = threading.Event()
+
+    def other_process():
+        with run_lock(str(stage1)) as mine:
+            assert mine
+            locked.set()
+            deadline = time.time() + 120
+            while 'crt' not in grid['calls'].read_text() and \
+                    time.time() < deadline:  # the grid went past stage 2
+                time.sleep(0.05)
+            ckpt = stage1 / 'epoch_2.pth'  # what its training leaves
+            ckpt.write_text('fake')
+            (stage1 / 'last_checkpoint').write_text(str(ckpt))
+            (stage1 / 'train_done.json').write_text('{}')
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    assert locked.wait(30)
+    try:
+        rc, calls = grid['run']()
+    finally:
+        thread.join()
+    assert rc == 0
+    assert '[iwb-stage2/seed0] later: iwb-stage1/seed0 is training in ' \
+        'another process' in capsys.readouterr().out
+    order = [(*_who(c), _seed(c)) for c in calls]
+    assert ('train', 'iwb-stage1', 0) not in order  # the other one's
+    assert order[-2:] == [('train', 'iwb-stage2', 0),
+                          ('eval', 'iwb-stage2', 0)]
+    assert order.index(('eval', 'tau-norm', 1)) < len(order) - 2
+    assert f'load_from={stage1 / "epoch_2.pth"}' in calls[-2]
+
+
 def test_two_invocations_side_by_side_share_the_grid(grid, monkeypatch):
     monkeypatch.setenv('FAKE_SLEEP', '1')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'run_cls_benchmark.py'),

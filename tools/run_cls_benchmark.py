@@ -18,8 +18,9 @@ benchmark data (``tools/make_cifar_lt_bench.py``), one work directory per run
 A run is finished when its ``result.json`` exists; finished runs are skipped,
 so the command resumes an interrupted grid. An interrupted training resumes
 from its last checkpoint. Started once per core, invocations share the
-grid: a run another invocation trains is skipped, a second stage waits for
-its first stage (:mod:`lt_plugins.engine.run_lock`). A failed run is
+grid: a run another invocation trains is skipped, a second stage whose
+first stage another invocation is training is put off to the end of the
+plan and waits for it there (:mod:`lt_plugins.engine.run_lock`). A failed run is
 recorded in its ``failed.json`` and in the report, and the grid goes on;
 runs that need its checkpoint (a second stage) are reported as blocked.
 
@@ -72,7 +73,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, REPO)
 from lt_plugins.engine import run_archive  # noqa: E402
-from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
+from lt_plugins.engine.run_lock import (is_held, run_lock,  # noqa: E402
+                                        wait_for_run)
 
 
 @dataclass(frozen=True)
@@ -476,8 +478,28 @@ class GridRunner:
         return run_archive.archive_dir(self.out_dir, method, seed)
 
     def run_all(self) -> Dict[str, str]:
-        """Run every cell of the plan; returns ``{key: status}``."""
-        return {r.key: self.run_one(r) for r in self.plan}
+        """Run every cell of the plan; returns ``{key: status}``.
+
+        A run whose first stage another invocation is training right now
+        is put off to the end of the plan, so that this invocation trains
+        the next runs instead of waiting (a Difficulty-Net stage 1 takes
+        several times a CE run); at the end it waits for it.
+        """
+        statuses, later = {}, []
+        for run in self.plan:
+            need = run.method.needs
+            need_dir = (None if need is None else
+                        self.work_dirs.get((need, run.seed)))
+            if not self.dry_run and run_status(run) == 'pending' and \
+                    need_dir is not None and is_held(need_dir):
+                self.log(f'[{run.key}] later: {need}/seed{run.seed} is '
+                         'training in another process')
+                later.append(run)
+                continue
+            statuses[run.key] = self.run_one(run)
+        for run in later:
+            statuses[run.key] = self.run_one(run)
+        return {r.key: statuses[r.key] for r in self.plan}
 
 
 def _recorded_checkpoint(work_dir: str) -> str:

@@ -5,7 +5,8 @@ The benchmark runners (``tools/run_lvis_like_benchmark.py``,
 thread. To use more cores, start the same command several times: each run's
 work directory carries an advisory lock (``fcntl.flock`` on
 ``<work_dir>/.running``), a runner skips a run another runner holds, and a
-run that needs another one's checkpoint waits until that run is released.
+run that needs another one's checkpoint is put off while that run is held
+(:func:`is_held`) and waits for it only when nothing else is left.
 The operating system releases the lock when its process ends, also when it
 is killed, so a crashed runner never leaves a run blocked.
 
@@ -68,3 +69,12 @@ def wait_for_run(work_dir: str) -> None:
     if osp.isdir(work_dir):
         with run_lock(work_dir, wait=True):
             pass
+
+
+def is_held(work_dir: str) -> bool:
+    """Whether another process holds ``work_dir``'s lock now (False if the
+    directory does not exist; always False without ``fcntl``)."""
+    if not osp.isdir(work_dir):
+        return False
+    with run_lock(work_dir) as mine:
+        return not mine
