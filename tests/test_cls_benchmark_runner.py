@@ -74,7 +74,7 @@ FAKE = textwrap.dedent('''
         if method == 'cdb-w-ce-momentum':  # classes 0-9 off at epoch 2
             hist = [dict(epoch=e, tau=2.0 * e, bias=1.0,
                          performance=[0.5] * 100, difficulty=[0.5] * 100,
-                         weights=[0.05 if e == 2 and i < 10 else 1.0
+                         weights=[0.01 if e == 2 and i < 10 else 1.0
                                   for i in range(100)])
                     for e in (1, 2)]
         if method.startswith('cdb-w-ce'):
@@ -210,7 +210,7 @@ def test_history_plots_of_cdb_and_difficulty_net(grid):
 
 def test_cdb_stability_by_hand(tmp_path):
     """tau, switched-off share and weight change of a 3-class history."""
-    weights = [[2.0, 0.05, 0.95], [0.05, 2.0, 0.95], [1.0, 1.0, 1.0]]
+    weights = [[2.0, 0.01, 0.99], [0.01, 2.0, 0.99], [1.0, 1.0, 1.0]]
     hist = [dict(epoch=e + 1, tau=t, bias=1.0, performance=[0.5] * 3,
                  difficulty=[0.5] * 3, weights=w)
             for e, (t, w) in enumerate(zip((5.0, 4.0, 3.0), weights))]
@@ -219,12 +219,12 @@ def test_cdb_stability_by_hand(tmp_path):
     s = bench.cdb_stability(str(path))
     assert s['measurements'] == 3
     assert s['tau_mean'] == pytest.approx(4.0)
-    # one class of three below 0.1 in the first two records, none in the
+    # one class of three below 0.05 in the first two records, none in the
     # third; classes a and b were each off once
     assert s['off_share'] == pytest.approx((1 / 3 + 1 / 3 + 0) / 3)
     assert s['off_ever'] == pytest.approx(2 / 3)
-    # |diffs|: (1.95, 1.95, 0) then (0.95, 1.0, 0.05)
-    assert s['weight_change'] == pytest.approx((3.9 + 2.0) / 6)
+    # |diffs|: (1.99, 1.99, 0) then (0.99, 1.0, 0.01)
+    assert s['weight_change'] == pytest.approx((3.98 + 2.0) / 6)
 
 
 def test_variants_are_reported_next_to_the_paper_default(grid):
@@ -243,10 +243,10 @@ def test_variants_are_reported_next_to_the_paper_default(grid):
     assert s['few_minus_versus']['mean'] == pytest.approx(3.0)
     assert entry['versus'] == 'cdb-w-ce'
     # fake histories: tau 2 then 4; 10 of 100 classes off in one of two
-    # records; those 10 change by 0.95
+    # records; those 10 change by 0.99
     assert s['tau_mean']['mean'] == pytest.approx(3.0)
     assert s['off_share']['mean'] == pytest.approx(0.05)
-    assert s['weight_change']['mean'] == pytest.approx(0.095)
+    assert s['weight_change']['mean'] == pytest.approx(0.099)
     # CDB-W-CE's fake weights 1/2 then 1/3 on odd classes: change 0.5
     ref = report['methods']['cdb-w-ce']['summary']
     assert ref['weight_change']['mean'] == pytest.approx(0.5)

@@ -139,8 +139,10 @@ BASELINE = 'ce'
 CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-warmup',
                'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-s')
 #: A CDB class weight (mean 1 over the classes) below this is counted as
-#: switched off: the class gets less than a tenth of the average weight.
-OFF_WEIGHT = 0.1
+#: switched off: the class gets less than a twentieth of the average
+#: weight (below the 0.1 / mean that ``weight_floor=0.1`` leaves, about
+#: 0.097, so that floored classes do not count as switched off).
+OFF_WEIGHT = 0.05
 
 #: Where each size's configs live, where it trains and where it reports.
 SIZES = {
@@ -750,7 +752,7 @@ def cdb_stability(history_file: str) -> dict:
 
     * ``tau_mean``: the mean tau over the measurements;
     * ``off_share``: the share of classes with a weight below
-      :data:`OFF_WEIGHT` (less than a tenth of the mean weight 1), averaged
+      :data:`OFF_WEIGHT` (less than a twentieth of the mean weight 1), averaged
       over the measurements: classes that the loss switches off;
     * ``weight_change``: the mean over classes and consecutive
       measurements of ``|w_t - w_{t-1}|`` (0 with one measurement): the
