@@ -1163,7 +1163,7 @@ def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
                              {n: methods[n]['label'] for n in histories},
                              osp.join(out_dir, 'cdb_weight_maps.png'))
     written += [p] if p else []
-    for name in CDB_METHODS:
+    for name in ('cdb-w-ce', 'cdb-s'):  # the variants: in the two above
         hist = _first_seed_file(methods.get(name), work_root, name,
                                 'cdb_history.json')
         if not hist:
