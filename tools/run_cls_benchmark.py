@@ -910,7 +910,7 @@ def plot_per_class_accuracy(methods: Dict[str, dict], path: str,
              np.asarray(distinct, bool))
     ncols = min(4, len(others))
     nrows = -(-len(others) // ncols)
-    fig, axes = _figure(nrows, ncols, 2.6 * ncols, 2.1 * nrows)
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols, 2.3 * nrows)
     for ax in axes.flat[len(others):]:
         ax.axis('off')
     for ax, (name, entry) in zip(axes.flat, others):
@@ -923,8 +923,8 @@ def plot_per_class_accuracy(methods: Dict[str, dict], path: str,
                        label=entry['label'] if marker == 'o' else None)
         ax.set_xscale('log')
         ax.set_ylim(-3, 103)
-        ax.set_title(f'{entry["label"]}: {np.nanmean(acc):.1f} '
-                     f'(CE {np.nanmean(ce_acc):.1f})', fontsize=8)
+        ax.set_title(f'{entry["label"]}\n{np.nanmean(acc):.1f} '
+                     f'(CE {np.nanmean(ce_acc):.1f})', fontsize=7)
         ax.tick_params(labelsize=6)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=6, loc='lower right')
