@@ -1096,10 +1096,13 @@ def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
     histories = {k: v for k, v in histories.items() if v}
     if not histories:
         return None
-    ncols = len(histories)
-    fig, axes = _figure(1, ncols, 2.3 * ncols + 0.8, 3.0)
+    ncols = min(3, len(histories))
+    nrows = -(-len(histories) // ncols)
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols + 0.8, 2.6 * nrows + 0.3)
+    for ax in axes.flat[len(histories):]:
+        ax.axis('off')
     image = None
-    for ax, (name, file) in zip(axes[0], histories.items()):
+    for ax, (name, file) in zip(axes.flat, histories.items()):
         a = history_arrays(load_history(file))
         w = np.clip(a['weights'].T, 1e-3, None)  # (classes, measurements)
         epochs = a['epoch']
@@ -1107,11 +1110,13 @@ def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
                           cmap='magma', norm=LogNorm(vmin=1e-3, vmax=10),
                           extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
                                   w.shape[0] - 0.5, -0.5))
-        ax.set_title(labels[name], fontsize=7)
+        ax.set_title(labels[name].replace(', ', ',\n', 1), fontsize=7)
         ax.set_xlabel('epoch of the measurement', fontsize=6)
         ax.tick_params(labelsize=6)
-    axes[0, 0].set_ylabel('class (head → tail)', fontsize=6)
-    bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.03, pad=0.02)
+    for row in axes:
+        row[0].set_ylabel('class (head → tail)', fontsize=6)
+    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=0.86)
+    bar = fig.colorbar(image, ax=list(axes.flat), fraction=0.03, pad=0.02)
     bar.ax.tick_params(labelsize=6)
     bar.set_label('class weight (mean 1)', fontsize=6)
     fig.suptitle('CDB weight of every class over the epochs (first seed)',
