@@ -20,9 +20,9 @@ so the command resumes an interrupted grid. An interrupted training resumes
 from its last checkpoint. Started once per core, invocations share the
 grid: a run another invocation trains is skipped, a second stage whose
 first stage another invocation is training is put off to the end of the
-plan and waits for it there (:mod:`lt_plugins.engine.run_lock`). A failed run is
-recorded in its ``failed.json`` and in the report, and the grid goes on;
-runs that need its checkpoint (a second stage) are reported as blocked.
+plan and waits for it there (:mod:`lt_plugins.engine.run_lock`). A failed
+run is recorded in its ``failed.json`` and in the report, and the grid goes
+on; runs that need its checkpoint (a second stage) are reported as blocked.
 
 The report also archives every finished run's ``result.json`` and the small
 files its plots read (:data:`ARCHIVED_FILES`; no checkpoint, no log) into
@@ -73,6 +73,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, REPO)
 from lt_plugins.engine import run_archive  # noqa: E402
+from lt_plugins.engine.run_archive import read_json, write_json  # noqa: E402
 from lt_plugins.engine.run_lock import (is_held, run_lock,  # noqa: E402
                                         wait_for_run)
 
@@ -238,21 +239,6 @@ def make_plan(methods: Sequence[Method], seeds: Sequence[int],
     ]
 
 
-def _read_json(path: str) -> Optional[dict]:
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def _write_json(path: str, data) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.{os.getpid()}.tmp'  # one name per process
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)  # a killed runner never leaves half a result
-
-
 def final_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint a finished training left (mmengine's
     ``last_checkpoint`` file names it), or None."""
@@ -356,7 +342,7 @@ class GridRunner:
                       log_tail=tail, time=time.strftime('%Y-%m-%d %H:%M:%S'))
         if message:
             record['message'] = message
-        _write_json(osp.join(run.work_dir, FAILED_FILE), record)
+        write_json(osp.join(run.work_dir, FAILED_FILE), record)
         self.log(f'[{run.key}] FAILED in {stage} (exit {rc}), see {log_path}'
                  + (f'\n[{run.key}] {message}' if message else ''))
         return 'failed'
@@ -425,7 +411,8 @@ class GridRunner:
         train_s = train_cpu = None
         checkpoint = load_from
         if run.method.train:
-            done = _read_json(osp.join(run.work_dir, TRAIN_DONE_FILE))
+            done = read_json(osp.join(run.work_dir, TRAIN_DONE_FILE),
+                             missing_ok=True)
             if done is None:
                 cmd = self.train_command(run, load_from)
                 if self.dry_run:
@@ -436,7 +423,7 @@ class GridRunner:
                 rc, train_s, train_cpu = self._call(cmd, log_path)
                 if rc != 0:
                     return self._fail(run, 'train', cmd, rc, log_path)
-                _write_json(osp.join(run.work_dir, TRAIN_DONE_FILE),
+                write_json(osp.join(run.work_dir, TRAIN_DONE_FILE),
                             dict(seconds=train_s, cpu_seconds=train_cpu,
                                  command=cmd))
             else:
@@ -452,7 +439,7 @@ class GridRunner:
             return 'planned'
         log_path = osp.join(run.work_dir, 'eval.out')
         rc, eval_s, _ = self._call(cmd, log_path)
-        metrics = _read_json(osp.join(run.work_dir, EVAL_FILE))
+        metrics = read_json(osp.join(run.work_dir, EVAL_FILE), missing_ok=True)
         if rc != 0 or metrics is None:
             return self._fail(run, 'eval', cmd, rc, log_path)
         result = dict(method=run.method.name, seed=run.seed,
@@ -465,7 +452,7 @@ class GridRunner:
                 difficulty_history(run.work_dir)
             except Exception as exc:  # the plot is optional, the run is not
                 self.log(f'[{run.key}] no difficulty history: {exc!r}')
-        _write_json(osp.join(run.work_dir, RESULT_FILE), result)
+        write_json(osp.join(run.work_dir, RESULT_FILE), result)
         failed = osp.join(run.work_dir, FAILED_FILE)
         if osp.isfile(failed):
             os.remove(failed)
@@ -506,7 +493,7 @@ class GridRunner:
 
 def _recorded_checkpoint(work_dir: str) -> str:
     """The checkpoint a finished run's result names (for messages)."""
-    result = _read_json(osp.join(work_dir, RESULT_FILE)) or {}
+    result = read_json(osp.join(work_dir, RESULT_FILE), missing_ok=True) or {}
     return str(result.get('checkpoint') or
                f'<the final checkpoint in {work_dir}>')
 
@@ -624,7 +611,7 @@ def evaluate_checkpoint(config: str, checkpoint: str, out_file: str,
         classwise=[number(x) for x in metrics[prefix + 'classwise']],
         class_counts=[int(x) for x in metric.class_counts],
         device=device)
-    _write_json(out_file, out)
+    write_json(out_file, out)
     return out
 
 
@@ -646,7 +633,7 @@ def difficulty_history(work_dir: str) -> Optional[dict]:
         checkpoints.
     """
     path = osp.join(work_dir, DNET_HISTORY_FILE)
-    cached = _read_json(path)
+    cached = read_json(path, missing_ok=True)
     if cached is not None:
         return cached
     ckpts = glob.glob(osp.join(work_dir, 'epoch_*.pth'))
@@ -677,7 +664,7 @@ def difficulty_history(work_dir: str) -> Optional[dict]:
             difficulty=difficulty.tolist(),
             weights=difficulty_class_weights(difficulty).tolist()))
     data = dict(source='checkpoints epoch_<k>.pth', history=records)
-    _write_json(path, data)
+    write_json(path, data)
     return data
 
 
@@ -708,7 +695,8 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
             versus=run.method.versus, trained=run.method.train, runs={},
             status={}))
         entry['status'][str(run.seed)] = run_status(run)
-        result = _read_json(osp.join(run.work_dir, RESULT_FILE))
+        result = read_json(osp.join(run.work_dir, RESULT_FILE),
+                           missing_ok=True)
         if result is not None:
             entry['runs'][str(run.seed)] = result
             history = osp.join(run.work_dir, 'cdb_history.json')
@@ -719,8 +707,8 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
                 except ValueError as exc:  # no measurement: no statistics
                     print(f'[{run.key}] {exc}')
         elif entry['status'][str(run.seed)] == 'failed':
-            entry.setdefault('failures', {})[str(run.seed)] = _read_json(
-                osp.join(run.work_dir, FAILED_FILE))
+            entry.setdefault('failures', {})[str(run.seed)] = read_json(
+                osp.join(run.work_dir, FAILED_FILE), missing_ok=True)
     base = methods.get(BASELINE, dict(runs={}))['runs']
     for entry in methods.values():
         runs = entry['runs']
@@ -1180,8 +1168,8 @@ def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
             break
         seed_dir = osp.dirname(hist)
         counts_file = osp.join(seed_dir, 'class_counts.json')
-        result = _read_json(osp.join(seed_dir, RESULT_FILE))
-        _write_json(counts_file, result['class_counts'])
+        result = read_json(osp.join(seed_dir, RESULT_FILE), missing_ok=True)
+        write_json(counts_file, result['class_counts'])
         out = plot_cdb_history(hist, out_dir, class_counts=counts_file,
                                prefix=name)
         written += [v['path'] for v in out.values()]
@@ -1220,7 +1208,7 @@ def write_report(plan: List[Run], seeds: Sequence[int], size: str,
         data_root = osp.relpath(data_root, REPO)  # as the configs name it
         report['data_root'] = data_root
     os.makedirs(out_dir, exist_ok=True)
-    _write_json(osp.join(out_dir, 'results.json'), report)
+    write_json(osp.join(out_dir, 'results.json'), report)
     table = markdown_table(methods, seeds)
     header = (
         f'Size `{size}`: {SIZES[size]["schedule"]}. Data: `{data_root}` '

@@ -48,7 +48,6 @@ Examples::
 """
 import argparse
 import glob
-import json
 import math
 import os
 import os.path as osp
@@ -65,6 +64,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # clone is installed
 sys.path.insert(0, REPO)
 from lt_plugins.engine import run_archive  # noqa: E402
+from lt_plugins.engine.run_archive import read_json, write_json  # noqa: E402
 from lt_plugins.engine.run_lock import run_lock, wait_for_run  # noqa: E402
 CONFIG_DIR = 'configs/lvis_like'
 METRICS = ('AP', 'APr', 'APc', 'APf')
@@ -158,19 +158,6 @@ def with_dependencies(methods: Sequence[str]) -> List[str]:
 
 
 # ----------------------------------------------------------------- helpers
-def _read_json(path: str):
-    with open(path) as f:
-        return json.load(f)
-
-
-def _write_json(obj, path: str) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.{os.getpid()}.tmp'  # one name per process
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
-
-
 def _rel(path: str) -> str:
     """``path`` relative to the repository if inside it, else absolute."""
     path = osp.abspath(path)
@@ -244,7 +231,7 @@ def read_test_metrics(test_dir: str) -> dict:
                    if osp.basename(f)[:-5] == osp.basename(osp.dirname(f)))
     if not files:
         raise RuntimeError(f'no metrics json under {test_dir}')
-    raw = _read_json(files[-1])
+    raw = read_json(files[-1])
     out = {}
     for m in METRICS:
         key = f'lvis/bbox_{m}'
@@ -267,7 +254,7 @@ class DataInfo:
 
     def __init__(self, data_root: str):
         ann = osp.join(data_root, 'annotations')
-        train = _read_json(osp.join(ann, TRAIN_FILES['full']))
+        train = read_json(osp.join(ann, TRAIN_FILES['full']))
         self.categories = sorted(train['categories'], key=lambda c: c['id'])
         # visual difficulty recorded by the generator: confusable or not
         appearance = train.get('info', {}).get('appearance', [])
@@ -279,7 +266,7 @@ class DataInfo:
         self.num_images = {'full': len(train['images'])}
         cdb = osp.join(ann, TRAIN_FILES['cdb'])
         if osp.isfile(cdb):
-            self.num_images['cdb'] = len(_read_json(cdb)['images'])
+            self.num_images['cdb'] = len(read_json(cdb)['images'])
 
     def rfs_threshold(self, split: str) -> float:
         """LVIS' RFS threshold scaled to the size of the training split."""
@@ -490,12 +477,12 @@ class Benchmark:
         """Point a restored result's file paths at its work directory (the
         archive may come from another work root or clone)."""
         path = osp.join(work_dir, 'result.json')
-        result = _read_json(path)
+        result = read_json(path)
         history = osp.join(work_dir, 'cdb_history.json')
         if result.get('cdb_history') is not None:
             result['cdb_history'] = _rel(history) if osp.isfile(history) \
                 else None
-            _write_json(result, path)
+            write_json(path, result)
 
     def archive(self, runs: Dict[str, Dict[int, dict]]) -> int:
         """Archive every finished run (:data:`ARCHIVED_FILES`, no
@@ -538,7 +525,7 @@ class Benchmark:
             record['message'] = message
         self.failures.append(record)
         if work_dir is not None:
-            _write_json(record, osp.join(work_dir, 'failed.json'))
+            write_json(osp.join(work_dir, 'failed.json'), record)
         print(f'[lvis-like] FAILED {name} ({stage}, exit code {rc}); log: '
               f'{record["log"]}' + (f'\n[lvis-like] {message}'
                                     if message else ''), flush=True)
@@ -636,7 +623,7 @@ class Benchmark:
                            osp.join(self.run_dir(spec.start, seed),
                                     'train.log'), work_dir)
                 return
-            load_from = _abs(_read_json(dep)['checkpoint'])
+            load_from = _abs(read_json(dep)['checkpoint'])
             if not osp.isfile(load_from):
                 # restored from the archive, which keeps no checkpoint:
                 # starting from nothing would not be the method
@@ -681,7 +668,7 @@ class Benchmark:
         history = osp.join(work_dir, 'cdb_history.json')
         if osp.isfile(history):
             result['cdb_history'] = _rel(history)
-        _write_json(result, osp.join(work_dir, 'result.json'))
+        write_json(osp.join(work_dir, 'result.json'), result)
         stale = osp.join(work_dir, 'failed.json')
         if osp.isfile(stale):
             os.remove(stale)
@@ -717,7 +704,7 @@ class Benchmark:
         for method in METHODS:
             for path in sorted(glob.glob(osp.join(self.work_root, method,
                                                   'seed*', 'result.json'))):
-                r = _read_json(path)
+                r = read_json(path)
                 runs.setdefault(method, {})[int(r['seed'])] = r
         return runs
 
@@ -730,7 +717,7 @@ class Benchmark:
                                            osp.join(self.work_root, '*',
                                                     'failed.json')):
             if not osp.isfile(osp.join(osp.dirname(path), 'result.json')):
-                rec = _read_json(path)
+                rec = read_json(path)
                 out.setdefault(rec['run'], rec)
         return [out[k] for k in sorted(out)]
 
@@ -758,7 +745,7 @@ class Benchmark:
             for e in [cdb_effect(runs, results['categories'] or [], m)]
             if e is not None}
         os.makedirs(self.out_dir, exist_ok=True)
-        _write_json(results, osp.join(self.out_dir, 'results.json'))
+        write_json(osp.join(self.out_dir, 'results.json'), results)
         with open(osp.join(self.out_dir, 'results.md'), 'w') as f:
             f.write(markdown_report(results))
         archived = self.archive(runs)
@@ -938,7 +925,7 @@ def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
     weights, deltas, heldout, val = [], [], [], []
     for s in seeds:
         run = runs[method][s]
-        history = _read_json(_abs(run['cdb_history']))['history']
+        history = read_json(_abs(run['cdb_history']))['history']
         weights.append(np.mean([r['weights'] for r in history], axis=0))
         heldout.append(np.asarray(
             [np.nan if x is None else x
@@ -1207,7 +1194,7 @@ def _plot_trajectories(plt, cats, histories: Dict[str, List[str]],
     fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.1 * len(rows)),
                              squeeze=False)
     for row, method in zip(axes, rows):
-        trajs = [group_trajectories(_read_json(_abs(p)), groups)
+        trajs = [group_trajectories(read_json(_abs(p)), groups)
                  for p in histories[method]]
         for ax, key in zip(row[:2], ('weights', 'difficulty')):
             for g in 'rcf':

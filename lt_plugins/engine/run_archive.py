@@ -21,7 +21,7 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Sequence
 
 from .run_lock import run_lock
 
@@ -39,11 +39,29 @@ def archive_dir(out_dir: str, method: str, seed: int) -> str:
     return osp.join(out_dir, ARCHIVE_DIR, method, f'seed{int(seed)}')
 
 
-def _read_json(path: str) -> Optional[dict]:
-    if not osp.isfile(path):
+def read_json(path: str, missing_ok: bool = False) -> Any:
+    """The content of a json file.
+
+    Args:
+        path (str): The file.
+        missing_ok (bool): Return None for a missing file instead of
+            raising ``FileNotFoundError``.
+    """
+    if missing_ok and not osp.isfile(path):
         return None
     with open(path) as f:
         return json.load(f)
+
+
+def write_json(path: str, data: Any) -> None:
+    """Write ``data`` to ``path`` (its folder created) through a temporary
+    name, so that a killed runner never leaves half a file and two runners
+    writing at once do not collide."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = _tmp(path)
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
 
 
 def _tmp(path: str) -> str:
@@ -95,11 +113,8 @@ def archive_run(result: dict, work_dir: str, dest: str,
                 os.remove(dst)
             except FileNotFoundError:
                 pass
-    tmp = _tmp(osp.join(dest, RESULT_FILE))
-    with open(tmp, 'w') as f:
-        json.dump(result, f, indent=1)
     # result.json last: an archive with it is complete
-    os.replace(tmp, osp.join(dest, RESULT_FILE))
+    write_json(osp.join(dest, RESULT_FILE), result)
     return [RESULT_FILE] + written
 
 
@@ -119,7 +134,7 @@ def restore_status(work_dir: str, src: str, data_args: Any) -> str:
     """
     if osp.isfile(osp.join(work_dir, RESULT_FILE)):
         return PRESENT
-    archived = _read_json(osp.join(src, RESULT_FILE))
+    archived = read_json(osp.join(src, RESULT_FILE), missing_ok=True)
     if archived is None:
         return ABSENT
     if _normalised(archived.get('data_args')) != _normalised(data_args):
