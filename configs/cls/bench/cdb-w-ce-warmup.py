@@ -4,13 +4,5 @@
 _base_ = './cdb-w-ce.py'
 
 custom_hooks = [
-    dict(
-        type='CDBClsHook',
-        interval=1,
-        tau='sigmoid',
-        warmup_epochs={{_base_.cdb_warmup_epochs}},
-        dataloader=dict(
-            batch_size=256,
-            num_workers={{_base_.num_workers}},
-            dataset={{_base_.heldout_dataset}})),
+    dict(_base_.cdb_hook, warmup_epochs={{_base_.cdb_warmup_epochs}})
 ]

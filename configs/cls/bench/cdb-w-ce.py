@@ -6,13 +6,14 @@ _base_ = ['./_base_/size_default.py']
 model = dict(
     head=dict(loss=dict(_delete_=True, type='CDBLoss', num_classes=100)))
 
-custom_hooks = [
-    dict(
-        type='CDBClsHook',
-        interval=1,
-        tau='sigmoid',
-        dataloader=dict(
-            batch_size=256,
-            num_workers={{_base_.num_workers}},
-            dataset={{_base_.heldout_dataset}})),
-]
+# the hook with the paper's defaults; the robust variants (cdb-w-ce-*.py)
+# change one of its options
+cdb_hook = dict(
+    type='CDBClsHook',
+    interval=1,
+    tau='sigmoid',
+    dataloader=dict(
+        batch_size=256,
+        num_workers={{_base_.num_workers}},
+        dataset={{_base_.heldout_dataset}}))
+custom_hooks = [cdb_hook]

@@ -4,14 +4,4 @@
 # switched off. Only weight_floor differs from cdb-w-ce.py.
 _base_ = './cdb-w-ce.py'
 
-custom_hooks = [
-    dict(
-        type='CDBClsHook',
-        interval=1,
-        tau='sigmoid',
-        weight_floor=0.1,
-        dataloader=dict(
-            batch_size=256,
-            num_workers={{_base_.num_workers}},
-            dataset={{_base_.heldout_dataset}})),
-]
+custom_hooks = [dict(_base_.cdb_hook, weight_floor=0.1)]

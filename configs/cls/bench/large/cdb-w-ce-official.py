@@ -4,13 +4,4 @@
 # cdb-w-ce.py.
 _base_ = './cdb-w-ce.py'
 
-custom_hooks = [
-    dict(
-        type='CDBClsHook',
-        interval=1,
-        tau='official_2sigmoid',
-        dataloader=dict(
-            batch_size=256,
-            num_workers={{_base_.num_workers}},
-            dataset={{_base_.heldout_dataset}})),
-]
+custom_hooks = [dict(_base_.cdb_hook, tau='official_2sigmoid')]
