@@ -36,10 +36,10 @@ bench = _load_runner()
 # top-1 of a fake run = OFFSET[method] + SLOPE[method] * seed
 OFFSET = {'ce': 40.0, 'iwb-stage1': 41.0, 'iwb-stage2': 45.0, 'crt': 43.0,
           'tau-norm': 42.0, 'cdb-w-ce': 39.0, 'difficulty-net': 44.0,
-          'cdb-w-ce-momentum': 41.0}
+          'cdb-w-ce-momentum': 41.0, 'tau-norm-heldout': 50.0}
 SLOPE = {'ce': 1.0, 'iwb-stage1': 1.0, 'iwb-stage2': 3.0, 'crt': 1.0,
          'tau-norm': 0.0, 'cdb-w-ce': 1.0, 'difficulty-net': 1.0,
-         'cdb-w-ce-momentum': 3.0}
+         'cdb-w-ce-momentum': 3.0, 'tau-norm-heldout': 1.0}
 
 FAKE = textwrap.dedent('''
     import json, os, os.path as osp, re, sys, time
@@ -95,8 +95,14 @@ FAKE = textwrap.dedent('''
     seed = int(re.search(r'seed(\\d+)', out).group(1))
     top1 = OFFSET[method] + SLOPE[method] * seed
     classwise = [top1 - 1.0 if i % 2 else top1 + 1.0 for i in range(100)]
+    extra = {{}}
+    if method == 'tau-norm-heldout':  # seed 0 chooses 0.5, seed 1 0.6
+        extra['tau_search'] = dict(tau=[0.5, 0.6][seed], taus=[0.0, 0.5, 0.6],
+                                   mean_class_accuracy=[40.0, 50.0, 52.0],
+                                   num_images=5000)
     json.dump(dict(top1=top1, many=top1 + 20, medium=top1, few=top1 - 20,
-                   classwise=classwise, class_counts=counts, device='cpu'),
+                   classwise=classwise, class_counts=counts, device='cpu',
+                   **extra),
               open(out, 'w'))
 ''').format(offset=OFFSET, slope=SLOPE)
 
@@ -391,6 +397,19 @@ def test_report_only_and_dry_run_run_nothing(grid):
         grid['out'] / 'table.md').read_text()
 
 
+def test_taus_chosen_on_the_held_out_split_are_reported(grid):
+    rc, calls = grid['run'](methods=('tau-norm-heldout', ))
+    # post-hoc: CE's checkpoint of each seed, nothing trained
+    assert rc == 0 and [_who(c) for c in calls if 'tau-norm' in c[-1]] == \
+        [('eval', 'tau-norm-heldout')] * 2
+    table = (grid['out'] / 'table.md').read_text()
+    assert '- tau-normalisation, tau chosen on held-out: seed 0: tau 0.5 ' \
+        '(held-out 50.0); seed 1: tau 0.6 (held-out 52.0).' in table
+    report = json.loads((grid['out'] / 'results.json').read_text())
+    runs = report['methods']['tau-norm-heldout']['runs']
+    assert runs['1']['tau_search']['tau'] == 0.6
+
+
 def test_methods_without_config_are_reported_unavailable(grid):
     rc, calls = grid['run'](methods=('ldam-drw', ), seeds=(0, ))
     # CE, the baseline, always comes along
@@ -576,6 +595,56 @@ def test_evaluate_writes_per_class_accuracy_and_counts(tmp_path):
     # balanced test split: top-1 is the mean per-class accuracy
     assert out['top1'] == pytest.approx(np.mean(out['classwise']))
     assert set(np.round(np.asarray(out['classwise']) / 50)) <= {0, 1, 2}
+
+
+def test_evaluate_records_the_tau_chosen_on_the_held_out_split(tmp_path):
+    """--evaluate with the benchmark's tau-norm-heldout config (data root
+    moved to a small generated set) records the hook's choice: the first
+    candidate with the best held-out accuracy, over the whole held-out
+    split, and tests with it."""
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    import lt_plugins.cls  # noqa: F401
+    from lt_plugins.data.cifar_lt_bench import generate_cifar_lt_bench
+    root = generate_cifar_lt_bench(str(tmp_path / 'data'),
+                                   train_per_class=12, test_per_class=2)
+    ds = f"dict(data_root='{root}', heldout_per_class=2)"
+    for name in ('tau-norm-heldout', 'tau-norm'):
+        (tmp_path / f'{name}.py').write_text(textwrap.dedent(f'''
+            _base_ = ['{osp.join(BENCH, name + '.py')}']
+            train_dataloader = dict(num_workers=0, dataset={ds})
+            test_dataloader = dict(num_workers=0, dataset={ds})
+            test_evaluator = dict(train_dataset={ds})
+        '''))
+    with open(tmp_path / 'tau-norm-heldout.py', 'a') as f:
+        f.write(f"custom_hooks = [dict(type='PostHocTauSearchHook', "
+                f"taus=[0.0, 1.0, 2.0], dataloader=dict(batch_size=64, "
+                f"num_workers=0, dataset=dict({ds}, split='heldout', "
+                f"type='CIFAR100LT', imbalance_ratio=100, seed=0, "
+                f"pipeline=[dict(type='PackInputs')])))]\n")
+    cfg = Config.fromfile(str(tmp_path / 'tau-norm.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'init.pth')
+    out = bench.evaluate_checkpoint(str(tmp_path / 'tau-norm-heldout.py'),
+                                    str(tmp_path / 'init.pth'),
+                                    str(tmp_path / 'heldout.json'))
+    search = out['tau_search']
+    assert search['num_images'] == 200  # 2 held out of each of 100 classes
+    acc = search['mean_class_accuracy']
+    assert search['taus'] == [0.0, 1.0, 2.0]
+    assert search['tau'] == search['taus'][int(np.argmax(acc))]
+    # the test ran with the chosen tau: as tau-norm with it fixed
+    (tmp_path / 'fixed.py').write_text(
+        f"_base_ = ['./tau-norm.py']\n"
+        f"model = dict(head=dict(tau={search['tau']!r}))\n")
+    fixed = bench.evaluate_checkpoint(
+        str(tmp_path / 'fixed.py'), str(tmp_path / 'init.pth'),
+        str(tmp_path / 'fixed.json'))
+    assert out['classwise'] == fixed['classwise']
+    assert 'tau_search' not in fixed
 
 
 # ---------------------------------------------------------------- configs

@@ -133,6 +133,8 @@ METHODS = (
     Method('ldam-drw', 'LDAM-DRW'),
     Method('crt', 'cRT', needs='ce'),
     Method('tau-norm', 'tau-normalisation', needs='ce', train=False),
+    Method('tau-norm-heldout', 'tau-normalisation, tau chosen on held-out',
+           needs='ce', train=False),
 )
 METHODS_BY_NAME = {m.name: m for m in METHODS}
 BASELINE = 'ce'
@@ -573,7 +575,10 @@ def evaluate_checkpoint(config: str, checkpoint: str, out_file: str,
     Returns:
         dict: ``top1``, ``many``, ``medium``, ``few`` (percent),
         ``classwise`` (per-class accuracy in percent, label order),
-        ``class_counts`` (training images per class) and ``device``.
+        ``class_counts`` (training images per class), ``device`` and, when
+        the config chooses a post-hoc tau on the held-out split
+        (``PostHocTauSearchHook``), ``tau_search`` (the chosen tau and each
+        candidate's held-out accuracy).
     """
     import torch
     from mmengine.config import Config
@@ -611,6 +616,10 @@ def evaluate_checkpoint(config: str, checkpoint: str, out_file: str,
         classwise=[number(x) for x in metrics[prefix + 'classwise']],
         class_counts=[int(x) for x in metric.class_counts],
         device=device)
+    from lt_plugins.cls.baselines import PostHocTauSearchHook
+    for hook in runner.hooks:
+        if isinstance(hook, PostHocTauSearchHook) and hook.result:
+            out['tau_search'] = hook.result
     write_json(out_file, out)
     return out
 
@@ -843,6 +852,30 @@ def variants_table(methods: Dict[str, dict]) -> str:
             f'{_fmt(s["tau_mean"], 2)} | {off_text} | '
             f'{_fmt(s["weight_change"], 2)} |')
     return '\n'.join(lines) + '\n'
+
+
+def tau_search_note(methods: Dict[str, dict]) -> str:
+    """The post-hoc taus chosen on the held-out split, per method and seed.
+
+    One line per method whose runs recorded a ``tau_search`` (see
+    :func:`evaluate_checkpoint`): the chosen tau of each seed and its mean
+    per-class accuracy on the held-out split. Empty when there is none.
+    """
+    lines = []
+    for entry in methods.values():
+        chosen = []
+        for seed, run in sorted(entry['runs'].items(),
+                                key=lambda kv: int(kv[0])):
+            search = run.get('tau_search')
+            if not search:
+                continue
+            acc = search['mean_class_accuracy'][search['taus'].index(
+                search['tau'])]
+            chosen.append(f'seed {seed}: tau {search["tau"]:g} '
+                          f'(held-out {acc:.1f})')
+        if chosen:
+            lines.append(f'- {entry["label"]}: {"; ".join(chosen)}.')
+    return '\n'.join(lines) + '\n' if lines else ''
 
 
 def _figure(nrows: int, ncols: int, width: float, height: float):
@@ -1229,6 +1262,11 @@ def write_report(plan: List[Run], seeds: Sequence[int], size: str,
             '(paired differences per seed; weight statistics from '
             f'cdb_history.json, a weight below {OFF_WEIGHT} of the mean '
             'counting as switched off):\n\n' + variants)
+    taus = tau_search_note(methods)
+    if taus:
+        table += ('\nPost-hoc tau chosen on the held-out split (mean '
+                  'per-class held-out accuracy at that tau, in percent):'
+                  '\n\n' + taus)
     with open(osp.join(out_dir, 'table.md'), 'w') as f:
         f.write(header + table)
     distinct = None if info is None else info['classes']['distinct']

@@ -10,6 +10,9 @@ Registers in mmpretrain's MODELS:
 * ``TauNormClsHead``: tau-normalisation of a trained linear classifier
   (Kang et al., ICLR 2020).
 
+Registers in mmpretrain's HOOKS ``PostHocTauSearchHook``, which chooses the
+tau of either post-hoc head on a held-out split before the test.
+
 Classifier re-training (cRT, Kang et al.) is ``FrozenEncoderClassifier``
 with class-balanced sampling (``configs/cls/baselines/*crt*``). Class counts
 come from ``ClassCountsHook`` (:mod:`lt_plugins.cls.ala`).
@@ -22,10 +25,12 @@ from .logit_adjusted_loss import (LogitAdjustedLoss, log_class_priors,
 from .posthoc_logit_adjustment import (PostHocLogitAdjustedHead,
                                        posthoc_adjusted_logits)
 from .tau_norm_head import TauNormClsHead, tau_normalize
+from .tau_search_hook import DEFAULT_TAUS, PostHocTauSearchHook, choose_tau
 
 __all__ = [
-    'BalancedSoftmaxLoss', 'LDAMLoss', 'LogitAdjustedLoss',
-    'PostHocLogitAdjustedHead', 'TauNormClsHead',
+    'BalancedSoftmaxLoss', 'DEFAULT_TAUS', 'LDAMLoss', 'LogitAdjustedLoss',
+    'PostHocLogitAdjustedHead', 'PostHocTauSearchHook', 'TauNormClsHead',
+    'choose_tau',
     'balanced_softmax_cross_entropy', 'ldam_logits', 'ldam_margins',
     'log_class_priors', 'logit_adjusted_cross_entropy',
     'posthoc_adjusted_logits', 'tau_normalize'

@@ -157,6 +157,9 @@ class PostHocLogitAdjustedHead(ClassCountsMixin, LinearClsHead):
             list[DataSample]: ``pred_score`` (softmax of the adjusted
             logits) and ``pred_label``.
         """
-        cls_score = posthoc_adjusted_logits(self(feats), self.log_prior(),
-                                            self.tau)
-        return self._get_predictions(cls_score, data_samples)
+        return self._get_predictions(self.tau_logits(feats), data_samples)
+
+    def tau_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
+        """The adjusted logits ``f(x) - tau * log(pi)``, shape (N, C)."""
+        return posthoc_adjusted_logits(self(feats), self.log_prior(),
+                                       self.tau)

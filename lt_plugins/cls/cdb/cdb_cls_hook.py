@@ -1,5 +1,4 @@
 """Class-difficulty measurement for classifiers (CDB, paper section 3)."""
-import copy
 from typing import List, Sequence, Union
 
 import numpy as np
@@ -13,6 +12,7 @@ from lt_plugins.engine.difficulty_hook import DifficultyHookBase
 
 from ..class_counts import dataset_class_counts
 from ..evaluation import ShotGroupAccuracy
+from ..heldout_loader import build_heldout_loader, heldout_loader_cfg
 from ..sample_overlap import shared_samples
 
 
@@ -74,22 +74,13 @@ class CDBClsHook(DifficultyHookBase):
 
     def __init__(self, dataloader: Union[dict, DataLoader], **kwargs) -> None:
         super().__init__(**kwargs)
-        if isinstance(dataloader, dict):
-            dataloader = copy.deepcopy(dataloader)
-            sampler = dataloader.setdefault(
-                'sampler', dict(type='DefaultSampler', shuffle=False))
-            if sampler.get('type') in ('DefaultSampler',
-                                       'mmengine.DefaultSampler'):
-                sampler['round_up'] = False
-        self._dataloader = dataloader
+        self._dataloader = heldout_loader_cfg(dataloader)
         self._targets: List = []
 
     # ------------------------------------------------------------ helpers
     @property
     def dataloader(self) -> DataLoader:
-        if not isinstance(self._dataloader, DataLoader):
-            from mmengine.runner import Runner
-            self._dataloader = Runner.build_dataloader(self._dataloader)
+        self._dataloader = build_heldout_loader(self._dataloader)
         return self._dataloader
 
     @staticmethod
