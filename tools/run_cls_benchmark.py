@@ -1004,8 +1004,10 @@ def plot_difficulty_net(history: dict, counts: Sequence[int],
                         path: str) -> str:
     """Difficulty-Net's predicted difficulty against measured accuracy.
 
-    Left: ``D(A)_c`` against ``A_c`` for every class at a few epochs.
-    Right: mean accuracy and mean predicted difficulty of the many/medium/
+    Left: ``D(A)_c`` against ``A_c`` for every class at a few epochs, with
+    the driver loss's target ``1 - A_c / sum_k A_k`` of each (SPEC section
+    2) as a dashed line: with many classes it stays close to 1 for every
+    class. Right: mean accuracy and mean predicted difficulty of the many/medium/
     few classes over epochs.
     """
     records = history['history']
@@ -1019,11 +1021,17 @@ def plot_difficulty_net(history: dict, counts: Sequence[int],
     cmap = __import__('matplotlib').colormaps['viridis']
     for i in picks:
         r = records[i]
-        ax.scatter(np.asarray(r['accuracy']) * 100, r['difficulty'], s=6,
-                   color=cmap(i / max(1, len(records) - 1)),
+        color = cmap(i / max(1, len(records) - 1))
+        acc = np.asarray(r['accuracy'], dtype=float)
+        ax.scatter(acc * 100, r['difficulty'], s=6, color=color,
                    label=f'after epoch {r["epoch"]}')
+        if acc.sum() > 0:  # the driver target, a line in A_c
+            ax.plot([0, 100], [1, 1 - 1 / acc.sum()], color=color, lw=0.8,
+                    ls='--')
     ax.set_xlabel('measured accuracy A_c on the meta split (%)', fontsize=7)
     ax.set_ylabel('predicted difficulty D(A)_c', fontsize=7)
+    ax.plot([], [], color='gray', lw=0.8, ls='--',
+            label='driver target 1 - A_c / sum A')
     ax.legend(fontsize=6)
     ax.tick_params(labelsize=6)
     ax.grid(alpha=0.3)
