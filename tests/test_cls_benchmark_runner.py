@@ -217,9 +217,12 @@ def test_history_plots_of_cdb_and_difficulty_net(grid):
 def test_cdb_stability_by_hand(tmp_path):
     """tau, switched-off share and weight change of a 3-class history."""
     weights = [[2.0, 0.01, 0.99], [0.01, 2.0, 0.99], [1.0, 1.0, 1.0]]
-    hist = [dict(epoch=e + 1, tau=t, bias=1.0, performance=[0.5] * 3,
+    # class a unmeasured in the third record
+    accuracy = [[0.1, 0.9, 0.5], [0.8, 0.0, 1.0], [None, 0.0, 0.3]]
+    hist = [dict(epoch=e + 1, tau=t, bias=1.0, performance=a,
                  difficulty=[0.5] * 3, weights=w)
-            for e, (t, w) in enumerate(zip((5.0, 4.0, 3.0), weights))]
+            for e, (t, w, a) in enumerate(zip((5.0, 4.0, 3.0), weights,
+                                              accuracy))]
     path = tmp_path / 'cdb_history.json'
     path.write_text(json.dumps(dict(classes=['a', 'b', 'c'], history=hist)))
     s = bench.cdb_stability(str(path))
@@ -231,6 +234,12 @@ def test_cdb_stability_by_hand(tmp_path):
     assert s['off_ever'] == pytest.approx(2 / 3)
     # |diffs|: (1.99, 1.99, 0) then (0.99, 1.0, 0.01)
     assert s['weight_change'] == pytest.approx((3.98 + 2.0) / 6)
+    # 8 measured accuracies: two are 0, one is 1
+    assert s['zero_share'] == pytest.approx(2 / 8)
+    assert s['perfect_share'] == pytest.approx(1 / 8)
+    # b was switched off after measuring 0.9, a after measuring 0.8
+    assert s['off_accuracy_min'] == pytest.approx(0.8)
+    assert s['off_accuracy_median'] == pytest.approx(0.85)
 
 
 def test_variants_are_reported_next_to_the_paper_default(grid):
@@ -263,7 +272,8 @@ def test_variants_are_reported_next_to_the_paper_default(grid):
            if x.startswith('| CDB-W-CE, difficulty momentum 0.5')][-1]
     assert '| 2 | 42.5 ± 2.1 | 22.5 ± 2.1 | +3.0 ± 1.4 | ' \
         '+3.0 ± 1.4 / +3.0 ± 1.4 / +3.0 ± 1.4 | 3.00 ± 0.00 | ' \
-        '5.0 ± 0.0 % | 0.10 ± 0.00 |' in row
+        '5.0 ± 0.0 % | 0.10 ± 0.00 | 0.0 ± 0.0 % | ' \
+        '50.0 ± 0.0 % / 50.0 ± 0.0 % |' in row
     default = [x for x in table.splitlines() if x.startswith('| CDB-W-CE |')]
     assert len(default) == 2  # main table and the variants table
     assert '(paper default)' in default[1]

@@ -735,8 +735,10 @@ def collect(plan: List[Run]) -> Dict[str, dict]:
                     [r[k] - ref[s][k] for s, r in runs.items() if s in ref
                      and r[k] is not None and ref[s][k] is not None])
         stability = entry.get('cdb_stability', {})
-        for k in ('tau_mean', 'off_share', 'weight_change'):
-            summary[k] = _mean_std([v[k] for v in stability.values()])
+        for k in ('tau_mean', 'off_share', 'weight_change', 'off_ever',
+                  'zero_share', 'perfect_share', 'off_accuracy_min',
+                  'off_accuracy_median'):
+            summary[k] = _mean_std([v.get(k) for v in stability.values()])
         entry['summary'] = summary
     return methods
 
@@ -754,13 +756,18 @@ def cdb_stability(history_file: str) -> dict:
     * ``weight_change``: the mean over classes and consecutive
       measurements of ``|w_t - w_{t-1}|`` (0 with one measurement): the
       all-or-nothing oscillation shows as a large value;
-    * ``off_ever``: the share of classes switched off at least once.
+    * ``off_ever``: the share of classes switched off at least once;
+    * ``zero_share`` and ``perfect_share``: the share of the measured
+      held-out accuracies (class and measurement) that are 0 and 1;
+    * ``off_accuracy_min`` and ``off_accuracy_median``: the held-out
+      accuracy measured for a class at the measurements that switched it
+      off (None if none did).
 
     Args:
         history_file (str): A ``cdb_history.json``.
 
     Returns:
-        dict: The four numbers and ``measurements``.
+        dict: The numbers above and ``measurements``.
     """
     from lt_plugins.engine.history_plots import history_arrays, load_history
     arrays = history_arrays(load_history(history_file))
@@ -768,11 +775,24 @@ def cdb_stability(history_file: str) -> dict:
     off = w < OFF_WEIGHT
     change = (float(np.abs(np.diff(w, axis=0)).mean())
               if len(w) > 1 else 0.0)
+    measured = arrays['measured']
+    accuracy = arrays['performance'][measured]
+    off_accuracy = arrays['performance'][off & measured]
+
+    def share(mask) -> Optional[float]:
+        return float(mask.mean()) if mask.size else None
+
     return dict(measurements=int(len(w)),
                 tau_mean=float(arrays['tau'].mean()),
                 off_share=float(off.mean()),
                 weight_change=change,
-                off_ever=float(off.any(axis=0).mean()))
+                off_ever=float(off.any(axis=0).mean()),
+                zero_share=share(accuracy == 0),
+                perfect_share=share(accuracy == 1),
+                off_accuracy_min=(float(off_accuracy.min())
+                                  if off_accuracy.size else None),
+                off_accuracy_median=(float(np.median(off_accuracy))
+                                     if off_accuracy.size else None))
 
 
 def _fmt(stat: dict, digits: int = 1, signed: bool = False) -> str:
@@ -831,9 +851,18 @@ def variants_table(methods: Dict[str, dict]) -> str:
         '| method | seeds | top-1 | few | top-1 − paper default (paired) | '
         'many / medium / few − paper default (paired) | mean tau | '
         f'classes with weight < {OFF_WEIGHT} (share of measurements) | '
-        'mean weight change per epoch |',
-        '|---|---|---|---|---|---|---|---|---|',
+        'mean weight change per epoch | held-out accuracy 0 (share of '
+        'measurements) | held-out accuracy of a switched-off class, '
+        'min / median |',
+        '|---|---|---|---|---|---|---|---|---|---|---|',
     ]
+
+    def percent(stat: dict) -> str:
+        if stat['mean'] is None:
+            return '-'
+        return _fmt(dict(mean=100 * stat['mean'], std=None if stat['std']
+                         is None else 100 * stat['std'])) + ' %'
+
     for name, entry in rows:
         s = entry['summary']
         if entry['versus'] is None:
@@ -842,15 +871,14 @@ def variants_table(methods: Dict[str, dict]) -> str:
             delta = _fmt(s['top1_minus_versus'], signed=True)
             groups = ' / '.join(_fmt(s[f'{k}_minus_versus'], signed=True)
                                 for k in ('many', 'medium', 'few'))
-        off = s['off_share']
-        off_text = '-' if off['mean'] is None else _fmt(
-            dict(mean=100 * off['mean'], std=None if off['std'] is None
-                 else 100 * off['std'])) + ' %'
+        off_accuracy = ' / '.join(percent(s[k]) for k in (
+            'off_accuracy_min', 'off_accuracy_median'))
         lines.append(
             f'| {entry["label"]} | {s["top1"]["n"]} | {_fmt(s["top1"])} | '
             f'{_fmt(s["few"])} | {delta} | {groups} | '
-            f'{_fmt(s["tau_mean"], 2)} | {off_text} | '
-            f'{_fmt(s["weight_change"], 2)} |')
+            f'{_fmt(s["tau_mean"], 2)} | {percent(s["off_share"])} | '
+            f'{_fmt(s["weight_change"], 2)} | {percent(s["zero_share"])} | '
+            f'{off_accuracy} |')
     return '\n'.join(lines) + '\n'
 
 
@@ -1007,8 +1035,8 @@ def plot_difficulty_net(history: dict, counts: Sequence[int],
     Left: ``D(A)_c`` against ``A_c`` for every class at a few epochs, with
     the driver loss's target ``1 - A_c / sum_k A_k`` of each (SPEC section
     2) as a dashed line: with many classes it stays close to 1 for every
-    class. Right: mean accuracy and mean predicted difficulty of the many/medium/
-    few classes over epochs.
+    class. Right: mean accuracy and mean predicted difficulty of the
+    many/medium/few classes over epochs.
     """
     records = history['history']
     counts = np.asarray(counts)
