@@ -8,7 +8,6 @@ checkpointing, logging, history) lives here.
 import json
 import logging
 import math
-import numbers
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -19,6 +18,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
+from lt_plugins.core.validation import check_real
 
 #: Key of the hook state inside an mmengine checkpoint.
 CHECKPOINT_KEY = 'cdb_difficulty'
@@ -34,30 +34,14 @@ def _check_real(name: str, value, low: float, high: float = math.inf,
                 low_open: bool = False) -> float:
     """``value`` as a float, refused unless a finite real number in range.
 
-    Args:
-        name (str): Argument name, for the message.
-        value: The given value.
-        low (float): Smallest allowed value (excluded if ``low_open``).
-        high (float): Largest allowed value (included). Defaults to inf.
-        low_open (bool): Exclude ``low``. Defaults to False.
-
-    Returns:
-        float: ``float(value)``.
+    The rule of :func:`lt_plugins.core.validation.check_real` (the core
+    functions the hook calls use the same one); ``high`` is included.
 
     Raises:
         TypeError: If ``value`` is not a real number (bools are refused).
         ValueError: If it is NaN, infinite or out of range.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f'{name} must be a real number, got {value!r}')
-    v = float(value)
-    too_low = v <= low if low_open else v < low
-    if not math.isfinite(v) or too_low or v > high:
-        interval = ('(' if low_open else '[') + f'{low:g}, {high:g}' + \
-            (')' if math.isinf(high) else ']')
-        raise ValueError(f'{name} must be a finite number in {interval}, '
-                         f'got {value!r}')
-    return v
+    return check_real(name, value, low, high, low_open)
 
 
 class DifficultyHookBase(Hook):
