@@ -8,8 +8,14 @@ Visual Recognition", seed 001) as fixed by SPEC section 1:
 * bias ``= max(max_c A_c / (min_c A_c + eps) - 1, 0)`` (paper eq. 5), upper
   bound ``B_M = 1 / eps - 1``;
 * focusing parameter ``tau`` (paper eqs. 6-10), fixed or dynamic;
-* weights ``w_c = d_c ** tau`` (paper eq. 4), normalised to mean 1 as the
-  official code does, so the effective learning rate does not move with tau.
+* weights ``w_c = d_c ** tau`` (paper eq. 4), normalised to mean 1 over the
+  classes as the authors' code does. Mean 1 over classes is not mean 1 per
+  sample: on a long-tailed training set a batch's mean weight is the
+  frequency-weighted mean of ``w``, so the effective learning rate still
+  moves with the weights (below 1 when the frequent classes are the easy
+  ones). The authors' CIFAR-LT code has the same effect (it averages the
+  weighted losses over the samples); their ImageNet-LT code divides by the
+  sum of the batch's weights instead.
 
 Categories that could not be measured (LVIS reports AP ``-1`` for a category
 without ground truth in the held-out split; NaN is treated the same) keep their
@@ -29,11 +35,98 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .validation import (check_bool, check_choice, check_real,
+                         check_real_sequence)
+
 #: Dynamic tau schedules. ``sigmoid`` is the paper's choice and the default.
 #: ``official_sigmoid`` and ``official_2sigmoid`` reproduce the authors' public
-#: code, which departs from the paper (no ``T_M``, ratio instead of bias).
+#: code, which departs from the paper (no ``T_M``, ratio instead of bias):
+#: ``official_sigmoid`` is their CIFAR-LT code (``CIFAR-LT/losses/
+#: cdb_loss.py``), ``official_2sigmoid`` their ImageNet-LT code
+#: (``ImageNet-LT/loss/CDBSoftmaxLoss.py``).
 TAU_MODES = ('linear', 'poly', 'log', 'sigmoid', 'official_sigmoid',
              'official_2sigmoid')
+
+
+#: Valid range of each real option, written once: the core functions below
+#: and the hooks that call them (through :func:`check_cdb_options`) refuse
+#: the same values. ``eps`` stays below 1 because ``B_M = 1 / eps - 1`` must
+#: be positive (the linear, poly and log taus divide by it).
+OPTION_RANGES = dict(
+    t_max=dict(low=0.0),
+    eps=dict(low=0.0, high=1.0, low_open=True, high_open=True),
+    d_min=dict(low=0.0, high=1.0, low_open=True),
+    power=dict(low=0.0, low_open=True),
+    tau=dict(low=0.0),  # a fixed tau
+    tau_max=dict(low=0.0, allow_none=True),
+    difficulty_momentum=dict(low=0.0, high=1.0, high_open=True,
+                             allow_none=True),  # m = 1 would never update
+    weight_floor=dict(low=0.0, high=1.0, low_open=True, allow_none=True),
+)
+
+
+def check_option(name: str, value):
+    """``value`` checked against the range of option ``name``.
+
+    Args:
+        name (str): A key of :data:`OPTION_RANGES`.
+        value: The given value.
+
+    Returns:
+        float | None: ``float(value)`` (None for an option that is off).
+
+    Raises:
+        TypeError: If ``value`` is not a real number (bools refused).
+        ValueError: If it is NaN, infinite or outside the range.
+    """
+    rule = OPTION_RANGES[name]
+    label = 'a fixed tau' if name == 'tau' else name
+    return check_real(label, value, **rule)
+
+
+def check_cdb_options(tau: Union[str, float] = 'sigmoid',
+                      t_max: float = 5.0,
+                      eps: float = 0.01,
+                      d_min: float = 1e-3,
+                      power: float = 2.0,
+                      normalize: bool = True,
+                      tau_max: Optional[float] = None,
+                      difficulty_momentum: Optional[float] = None,
+                      weight_floor: Optional[float] = None) -> dict:
+    """Check every option of :func:`compute_cdb_weights` at once.
+
+    The rule of each option is :data:`OPTION_RANGES`; a hook that takes
+    these options calls this in its constructor, so it refuses exactly what
+    the core function refuses.
+
+    Returns:
+        dict: The options by name, reals as ``float``, ``tau`` a mode name
+        or a float.
+
+    Raises:
+        TypeError: For a value of the wrong type (a bool where a number
+            belongs, a string that is not a tau mode, a non-bool
+            ``normalize``).
+        ValueError: For a value out of range, or ``tau_max`` with a fixed
+            tau.
+    """
+    if isinstance(tau, str):
+        if tau not in TAU_MODES:
+            raise ValueError(f'tau must be a fixed number >= 0 or one of the '
+                             f'modes {TAU_MODES}, got {tau!r}')
+    else:
+        tau = check_option('tau', tau)
+    out = dict(tau=tau)
+    for name, value in (('t_max', t_max), ('eps', eps), ('d_min', d_min),
+                        ('power', power), ('tau_max', tau_max),
+                        ('difficulty_momentum', difficulty_momentum),
+                        ('weight_floor', weight_floor)):
+        out[name] = check_option(name, value)
+    out['normalize'] = check_bool('normalize', normalize)
+    if tau_max is not None and not isinstance(tau, str):
+        raise ValueError(f'tau_max={tau_max!r} caps a dynamic tau; with a '
+                         f'fixed tau={tau!r} set the fixed value instead')
+    return out
 
 
 def _sigmoid(x: float) -> float:
@@ -52,6 +145,7 @@ def performance_to_difficulty(performance: np.ndarray,
     Returns:
         np.ndarray: Difficulties, shape (C,).
     """
+    d_min = check_option('d_min', d_min)
     return np.clip(1.0 - np.asarray(performance, dtype=np.float64), d_min, 1.0)
 
 
@@ -68,6 +162,7 @@ def performance_ratio(performance: np.ndarray, eps: float = 0.01) -> float:
     Returns:
         float: The ratio; 1.0 for an empty input.
     """
+    eps = check_option('eps', eps)
     perf = np.asarray(performance, dtype=np.float64)
     if perf.size == 0:
         return 1.0
@@ -107,9 +202,15 @@ def dynamic_tau(bias: float,
       prints a leading minus sign, a typo since tau must be >= 0)
     * ``sigmoid``: ``T_M * (2 * sigmoid(bias) - 1)`` (eq. 10)
     * ``official_sigmoid``: ``sigmoid(ratio)`` with the unclamped
-      ``ratio = max A / (min A + eps)``, as in the authors' code
+      ``ratio = max A / (min A + eps)``, the authors' CIFAR-LT code
+      (``CIFAR-LT/losses/cdb_loss.py``: ``bias = (1 - min d) / (1 - max d
+      + 0.01)``, ``tau = sigmoid(bias)``); always below 1
     * ``official_2sigmoid``: ``2 * sigmoid(ratio - 1)``, the authors'
-      CIFAR-LT code
+      ImageNet-LT code (``ImageNet-LT/loss/CDBSoftmaxLoss.py``: the same
+      ratio minus 1, ``tau = 2 * sigmoid(bias)``); always below 2
+
+    Both official forms use ``d = 1 - A``, so their ``(1 - min d) /
+    (1 - max d + eps)`` is this ``ratio``.
 
     Args:
         bias (float): Performance bias from :func:`performance_bias`.
@@ -124,11 +225,20 @@ def dynamic_tau(bias: float,
 
     Returns:
         float: tau >= 0.
+
+    Raises:
+        TypeError, ValueError: For an argument outside its rule
+            (:data:`OPTION_RANGES`; ``bias`` and ``ratio`` finite and >= 0,
+            ``mode`` one of :data:`TAU_MODES`).
     """
-    if not np.isfinite(bias) or bias < 0:
-        raise ValueError(f'bias must be a finite number >= 0, got {bias!r}')
+    bias = check_real('bias', bias, 0.0)
+    check_choice('mode', mode, TAU_MODES)
+    t_max = check_option('t_max', t_max)
+    eps = check_option('eps', eps)
+    power = check_option('power', power)
     if ratio is None:
         ratio = bias + 1.0
+    ratio = check_real('ratio', ratio, 0.0)
     b_max = 1.0 / eps - 1.0
     if mode == 'linear':
         return t_max * bias / b_max
@@ -142,8 +252,7 @@ def dynamic_tau(bias: float,
         return _sigmoid(ratio)
     if mode == 'official_2sigmoid':
         return 2.0 * _sigmoid(ratio - 1.0)
-    raise ValueError(f'unknown tau mode {mode!r}; valid modes are '
-                     f'{TAU_MODES} or a fixed float')
+    raise AssertionError(mode)  # unreachable: checked above
 
 
 @dataclass
@@ -189,21 +298,6 @@ class CDBWeights:
     @property
     def num_missing(self) -> int:
         return int((~self.measured).sum())
-
-
-def _check_option(name: str, value: Optional[float], low: float,
-                  high: float, low_open: bool, high_open: bool) -> None:
-    """Refuse a robust-variant option outside its range, naming it."""
-    if value is None:
-        return
-    v = float(value)
-    too_low = v <= low if low_open else v < low
-    too_high = v >= high if high_open else v > high
-    if not np.isfinite(v) or too_low or too_high:
-        interval = ('(' if low_open else '[') + f'{low:g}, {high:g}' + \
-            (')' if high_open or np.isinf(high) else ']')
-        raise ValueError(f'{name} must be None (off) or a finite number in '
-                         f'{interval}, got {value!r}')
 
 
 def compute_cdb_weights(performance: Sequence[float],
@@ -278,17 +372,23 @@ def compute_cdb_weights(performance: Sequence[float],
         the number of floored classes.
 
     Raises:
+        TypeError: For an option of the wrong type (see
+            :func:`check_cdb_options`) or a boolean performance vector.
         ValueError: For a performance outside ``[0, 1]`` (other than -1/NaN),
-            a shape mismatch, a negative fixed tau, a fixed tau with
-            ``tau_max``, or an option outside its range.
+            a shape mismatch, a previous difficulty outside ``[0, 1]``, a
+            negative fixed tau, a fixed tau with ``tau_max``, or an option
+            outside its range (:data:`OPTION_RANGES`).
     """
-    _check_option('tau_max', tau_max, 0.0, np.inf, False, False)
-    _check_option('difficulty_momentum', difficulty_momentum, 0.0, 1.0,
-                  False, True)
-    _check_option('weight_floor', weight_floor, 0.0, 1.0, True, False)
-    if tau_max is not None and not isinstance(tau, str):
-        raise ValueError(f'tau_max={tau_max!r} caps a dynamic tau; with a '
-                         f'fixed tau={tau!r} set the fixed value instead')
+    opts = check_cdb_options(tau, t_max, eps, d_min, power, normalize,
+                             tau_max, difficulty_momentum, weight_floor)
+    tau, t_max, eps, d_min, power = (opts[k] for k in ('tau', 't_max', 'eps',
+                                                       'd_min', 'power'))
+    tau_max = opts['tau_max']
+    difficulty_momentum = opts['difficulty_momentum']
+    weight_floor = opts['weight_floor']
+    if np.asarray(performance).dtype == bool:
+        raise TypeError('performance must hold numbers (accuracy or AP per '
+                        'class), got booleans')
     perf = np.asarray(performance, dtype=np.float64).reshape(-1)
     if perf.size == 0:
         raise ValueError('performance is empty; expected one value per class')
@@ -307,6 +407,8 @@ def compute_cdb_weights(performance: Sequence[float],
             raise ValueError(
                 f'prev_difficulty has shape {prev_difficulty.shape}, '
                 f'performance has {perf.shape}')
+        prev_difficulty = check_real_sequence(
+            'prev_difficulty', prev_difficulty, perf.size, 0.0, 1.0)
         prev_known = np.ones(perf.shape, bool) if prev_known is None else \
             np.asarray(prev_known, dtype=bool).reshape(perf.shape)
         known |= prev_known
@@ -318,7 +420,8 @@ def compute_cdb_weights(performance: Sequence[float],
                               measured, known,
                               measured_difficulty=measured_difficulty)
         difficulty = prev_difficulty.copy()
-        ratio = 1.0 if prev_ratio is None else float(prev_ratio)
+        ratio = 1.0 if prev_ratio is None else check_real(
+            'prev_ratio', prev_ratio, 0.0)
     else:
         ratio = performance_ratio(perf[measured], eps)
         measured_difficulty[measured] = performance_to_difficulty(
@@ -340,16 +443,18 @@ def compute_cdb_weights(performance: Sequence[float],
     if isinstance(tau, str):
         tau_value = dynamic_tau(bias, tau, t_max, eps, power, ratio)
     else:
-        tau_value = float(tau)
-        if not np.isfinite(tau_value) or tau_value < 0:
-            raise ValueError(
-                f'a fixed tau must be finite and >= 0, got {tau!r}')
+        tau_value = tau
     tau_uncapped = float(tau_value)
     if tau_max is not None:
-        tau_value = min(tau_value, float(tau_max))
-    weights = difficulty**tau_value  # paper eq. 4
+        tau_value = min(tau_value, tau_max)
     num_floored = 0
+    weights = difficulty**tau_value  # paper eq. 4
     if normalize:
+        if not weights.max() > 1e-150:
+            # a large tau underflows every d ** tau towards 0 (0 / 0 = NaN);
+            # the common factor (max d) ** tau, which the normalisation
+            # removes, keeps the largest weight at 1
+            weights = (difficulty / difficulty.max())**tau_value
         weights = weights / weights.mean()
     if weight_floor is not None:
         floor = float(weight_floor) if normalize else \
