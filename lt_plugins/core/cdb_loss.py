@@ -8,9 +8,26 @@ from typing import Optional, Tuple
 import torch
 import torch.nn.functional as F
 
+from .validation import check_choice, check_int, check_real
 
-def _check(cls_score: torch.Tensor, label: torch.Tensor,
-           class_weight: torch.Tensor) -> None:
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def _check(cls_score: torch.Tensor,
+           label: torch.Tensor,
+           class_weight: torch.Tensor,
+           ignore_index: Optional[int] = None,
+           num_labels: Optional[int] = None) -> None:
+    """Refuse shapes and labels the loss cannot score, naming the cause.
+
+    Args:
+        cls_score (torch.Tensor): Logits, shape (N, C).
+        label (torch.Tensor): Target indices, shape (N,).
+        class_weight (torch.Tensor): Shape (C,).
+        ignore_index (int, optional): A label that is skipped.
+        num_labels (int, optional): Labels must lie in ``[0, num_labels)``;
+            defaults to C.
+    """
     if cls_score.dim() != 2:
         raise ValueError('cls_score must have shape (N, C), got '
                          f'{tuple(cls_score.shape)}')
@@ -18,6 +35,24 @@ def _check(cls_score: torch.Tensor, label: torch.Tensor,
         raise ValueError(
             f'the loss has {class_weight.numel()} class weights but cls_score '
             f'has {cls_score.size(1)} outputs; check num_classes')
+    if label.dim() != 1 or label.size(0) != cls_score.size(0):
+        raise ValueError(f'label must have shape ({cls_score.size(0)},) for '
+                         f'cls_score of shape {tuple(cls_score.shape)}, got '
+                         f'{tuple(label.shape)}')
+    n = cls_score.size(1) if num_labels is None else num_labels
+    valid = (label >= 0) & (label < n)
+    if ignore_index is not None:
+        valid |= label == ignore_index
+    if not bool(valid.all()):
+        bad = (~valid).nonzero().flatten()
+        first = int(bad[0])
+        ignored = '' if ignore_index is None else \
+            f' or ignore_index={ignore_index}'
+        raise ValueError(
+            f'label {int(label[first])} (sample {first}; {bad.numel()} of '
+            f'{label.numel()} labels are out of range) is not a class of '
+            f'this loss: valid labels are 0..{n - 1}{ignored}. The labels '
+            'of the data and num_classes of the head and its loss disagree')
 
 
 def cdb_cross_entropy(cls_score: torch.Tensor,
@@ -34,8 +69,13 @@ def cdb_cross_entropy(cls_score: torch.Tensor,
 
     Returns:
         torch.Tensor: Unreduced loss, shape (N,).
+
+    Raises:
+        ValueError: For a label outside ``[0, C)`` that is not
+            ``ignore_index``, or mismatching shapes.
     """
-    _check(cls_score, label, class_weight)
+    ignore_index = check_int('ignore_index', ignore_index)
+    _check(cls_score, label, class_weight, ignore_index)
     # with reduction='none', torch's class weight gives w_{y_i} * CE_i per
     # sample (no normalisation), in one fused kernel
     return F.cross_entropy(
@@ -103,8 +143,15 @@ def cdb_softmax_focal_loss(cls_score: torch.Tensor,
 
     Returns:
         torch.Tensor: Unreduced loss, shape (N,).
+
+    Raises:
+        ValueError: For a gamma that is not a finite number >= 0, a label
+            outside ``[0, C)`` that is not ``ignore_index``, or mismatching
+            shapes.
     """
-    _check(cls_score, label, class_weight)
+    gamma = check_real('gamma', gamma, 0.0)
+    ignore_index = check_int('ignore_index', ignore_index)
+    _check(cls_score, label, class_weight, ignore_index)
     if cls_score.size(1) < 2:
         raise ValueError('the softmax focal loss needs at least 2 outputs, '
                          f'got cls_score of shape {tuple(cls_score.shape)}')
@@ -128,11 +175,9 @@ def reduce_loss(loss: torch.Tensor,
     ``mean`` divides by ``avg_factor`` when given, otherwise by the number of
     elements; never by the sum of class weights (SPEC section 1).
     """
+    check_choice('reduction', reduction, REDUCTIONS)
     if weight is not None:
         loss = loss * weight.to(loss.dtype)
-    if reduction not in ('none', 'mean', 'sum'):
-        raise ValueError(f'reduction must be none, mean or sum, got '
-                         f'{reduction!r}')
     if reduction == 'none':
         return loss
     if reduction == 'sum':
@@ -158,16 +203,23 @@ def cdb_sigmoid_focal_loss(pred: torch.Tensor,
 
     Args:
         pred (torch.Tensor): Logits, shape (N, C).
-        label (torch.Tensor): Target indices, shape (N,); ``C`` (or any value
-            outside ``[0, C)``) means background.
+        label (torch.Tensor): Target indices in ``[0, C]``, shape (N,);
+            ``C`` means background.
         class_weight (torch.Tensor): Foreground class weights, shape (C,).
         gamma (float): Focusing exponent. Defaults to 2.
         alpha (float): Positive/negative balance. Defaults to 0.25.
 
     Returns:
         torch.Tensor: Unreduced loss, shape (N, C).
+
+    Raises:
+        ValueError: For a gamma that is not a finite number >= 0, an alpha
+            outside ``[0, 1]``, a label outside ``[0, C]``, or mismatching
+            shapes.
     """
-    _check(pred, label, class_weight)
+    gamma = check_real('gamma', gamma, 0.0)
+    alpha = check_real('alpha', alpha, 0.0, 1.0)
+    _check(pred, label, class_weight, num_labels=pred.size(1) + 1)
     num_classes = pred.size(1)
     fg = (label >= 0) & (label < num_classes)
     target = torch.zeros_like(pred)
