@@ -107,3 +107,13 @@ def test_wheel_metadata_version_and_extras(wheel):
     assert any(r.startswith('mmengine') for r in requires)
     assert any(r.startswith('mmdet') and 'extra == "det"' in r
                for r in requires)
+
+
+def test_citation_and_changelog_name_the_package_version():
+    yaml = pytest.importorskip('yaml')
+    citation = yaml.safe_load((REPO / 'CITATION.cff').read_text())
+    assert citation['cff-version'] == '1.2.0'
+    assert str(citation['version']) == lt_plugins.__version__
+    changelog = (REPO / 'CHANGELOG.md').read_text()
+    assert f'## [{lt_plugins.__version__}] - ' in changelog
+    assert '## [Unreleased]' in changelog
