@@ -14,6 +14,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.cifar_lt_bench import (DEFAULTS,  # noqa: E402
                                             generate_cifar_lt_bench)
+from lt_plugins.engine.safe_output import AtomicOutputs  # noqa: E402
 
 HELP = dict(
     train_per_class='balanced training pool per class',
@@ -39,7 +40,13 @@ def main(argv=None):
                             type=type(default), default=default,
                             help=f'{HELP[key]} (default: {default})')
     args = vars(parser.parse_args(argv))
-    root = generate_cifar_lt_bench(args.pop('out'), **args)
+    root = args.pop('out')
+    # staged and moved into place at the end: a failed run changes nothing
+    try:
+        with AtomicOutputs() as outputs:
+            generate_cifar_lt_bench(outputs.stage_dir(root, '--out'), **args)
+    except (OSError, ValueError) as e:
+        sys.exit(f'make_cifar_lt_bench: {e}')
     print(f'wrote {osp.join(root, "cifar-100-python")}')
 
 

@@ -2,8 +2,11 @@
 """Cut a class-balanced held-out split out of an LVIS training json.
 
 Writes the remaining training split and the held-out split as two LVIS json
-files and prints a summary per frequency group. See
-docs/lvis_heldout_split.md.
+files and prints a summary per frequency group. No output may be the input or
+another output (links and other spellings included), and the files appear
+together at the end or not at all. An empty held-out split, or categories
+left without a held-out image, give a warning, and exit 1 with nothing written
+under ``--strict``. See docs/lvis_heldout_split.md.
 
 Example (the file names the LVIS v0.5 CDB configs read)::
 
@@ -20,7 +23,9 @@ import sys
 
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from lt_plugins.data.lvis_split import dump_lvis_json, split_lvis_heldout
+from lt_plugins.data.lvis_split import (heldout_coverage_problems,
+                                        split_lvis_heldout)
+from lt_plugins.engine.safe_output import AtomicOutputs, check_outputs
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -58,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--summary-json', default=None,
                         help='also write the summary (per group and per '
                         'category) to this json file')
+    parser.add_argument('--strict', action='store_true',
+                        help='refuse to write the split (exit 1) when the '
+                        'held-out split is empty or leaves a category '
+                        'without a held-out image, instead of warning')
     return parser
 
 
@@ -77,18 +86,20 @@ def parse_args(argv=None):
                      f'{args.max_heldout_fraction}')
     if not osp.isfile(args.annotations):
         parser.error(f'annotation file not found: {args.annotations}')
-    outs = {
-        '--out-train': osp.abspath(args.out_train),
-        '--out-heldout': osp.abspath(args.out_heldout)
-    }
-    if outs['--out-train'] == outs['--out-heldout']:
-        parser.error('--out-train and --out-heldout are the same file: '
-                     f'{args.out_train}')
-    for name, path in outs.items():
-        if path == osp.abspath(args.annotations):
-            parser.error(f'{name} would overwrite the input file '
-                         f'{args.annotations}')
+    # the same file whatever the spelling: links, hard links, '..'
+    try:
+        check_outputs(_outputs(args), {'annotations': args.annotations})
+    except (OSError, ValueError) as e:  # also a folder given as a file
+        parser.error(str(e))
     return parser, args
+
+
+def _outputs(args) -> dict:
+    """``{flag: path}`` of every file the run writes."""
+    outs = {'--out-train': args.out_train, '--out-heldout': args.out_heldout}
+    if args.summary_json:
+        outs['--summary-json'] = args.summary_json
+    return outs
 
 
 def main(argv=None) -> int:
@@ -109,11 +120,26 @@ def main(argv=None) -> int:
     except (TypeError, ValueError) as e:
         parser.error(f'{args.annotations} is not a usable LVIS annotation '
                      f'file: {e}')
-    dump_lvis_json(train, args.out_train)
-    dump_lvis_json(heldout, args.out_heldout)
-    if args.summary_json:
-        dump_lvis_json(summary.to_dict(), args.summary_json)
     print(summary.format_table())
+    problems = heldout_coverage_problems(summary, ann['categories'])
+    for problem in problems:
+        print(f'warning: {args.annotations}: {problem}', file=sys.stderr)
+    if problems and args.strict:
+        print('make_lvis_heldout: --strict: nothing written', file=sys.stderr)
+        return 1
+    # every output appears at the end, or none (a failed write leaves the
+    # folders as they were)
+    try:
+        with AtomicOutputs({'annotations': args.annotations}) as out:
+            out.declare_all(_outputs(args))
+            out.write_json(args.out_train, train)
+            out.write_json(args.out_heldout, heldout)
+            if args.summary_json:
+                out.write_json(args.summary_json, summary.to_dict())
+    except OSError as e:
+        print(f'make_lvis_heldout: cannot write the outputs ({e}); nothing '
+              'was written', file=sys.stderr)
+        return 1
     print(f'wrote {args.out_train} and {args.out_heldout}')
     return 0
 

@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.lvis_like import (SIZE_PRESETS, DifficultyKnobs,
                                        generate_lvis_like)
+from lt_plugins.engine.safe_output import AtomicOutputs
 
 #: Output folder of each size (the configs' and the benchmark's data roots).
 DEFAULT_OUT = {'default': 'data/lvis_like', 'large': 'data/lvis_like_large'}
@@ -113,12 +114,16 @@ def summary(path: str) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     out = args.out or DEFAULT_OUT[args.size]
+    # staged and moved into place at the end: a failed run changes nothing
     try:
-        paths = generate_lvis_like(out, **build_kwargs(args))
-    except ValueError as e:
+        with AtomicOutputs() as outputs:
+            paths = generate_lvis_like(outputs.stage_dir(out, '--out'),
+                                       **build_kwargs(args))
+            lines = [summary(path) for path in paths.values()]
+    except (OSError, ValueError) as e:
         sys.exit(f'make_lvis_like: {e}')
-    for path in paths.values():
-        print(summary(path))
+    for line in lines:
+        print(line)
     print(f'wrote {out}')
     return 0
 

@@ -14,9 +14,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.data.lvis_version import LVIS_VERSIONS
 from lt_plugins.data.toy_lvis import generate_toy_lvis
+from lt_plugins.engine.safe_output import AtomicOutputs
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--version', choices=LVIS_VERSIONS, default='v0.5',
                         help='LVIS format to write (default: v0.5)')
@@ -27,14 +28,25 @@ def main():
     parser.add_argument('--val-images', type=int, default=300)
     parser.add_argument('--image-size', type=int, default=160)
     parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument('--count-scale', type=float, default=1.0,
+                        help='multiplies every category\'s number of '
+                        'training images (a smaller set for quick checks)')
+    args = parser.parse_args(argv)
     out = args.out or ('data/toy_lvis' if args.version == 'v0.5' else
                        'data/toy_lvis_v1')
-    paths = generate_toy_lvis(out, args.train_images, args.val_images,
-                              args.image_size, seed=args.seed,
-                              version=args.version)
-    with open(paths['train']) as f:
-        cats = json.load(f)['categories']
+    # written into a staging folder and moved into place at the end: a
+    # failed run leaves the folder as it was
+    try:
+        with AtomicOutputs() as outputs:
+            paths = generate_toy_lvis(
+                outputs.stage_dir(out, '--out'), args.train_images,
+                args.val_images, args.image_size, seed=args.seed,
+                count_scale=args.count_scale, version=args.version)
+            with open(paths['train']) as f:
+                cats = json.load(f)['categories']
+            paths = {k: outputs.final_path(p) for k, p in paths.items()}
+    except (OSError, ValueError) as e:
+        sys.exit(f'make_toy_lvis: {e}')
     groups = {g: [c['name'] for c in cats if c['frequency'] == g]
               for g in 'rcf'}
     for g, label in zip('rcf', ('rare', 'common', 'frequent')):

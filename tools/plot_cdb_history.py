@@ -23,6 +23,7 @@ import sys
 # this checkout's lt_plugins first, also when another clone is installed
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lt_plugins.engine.history_plots import plot_cdb_history
+from lt_plugins.engine.safe_output import AtomicOutputs, OutputConflictError
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -63,8 +64,30 @@ def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     if args.lvis_ann and args.class_counts:
         raise SystemExit('give --lvis-ann or --class-counts, not both')
-    out = plot_cdb_history(args.history, args.out_dir, args.lvis_ann,
-                           args.class_counts, args.prefix)
+    history = args.history
+    if osp.isdir(history):
+        history = osp.join(history, 'cdb_history.json')
+    out_dir = args.out_dir or osp.dirname(osp.abspath(history))
+    names = ['weights', 'difficulty']
+    if args.lvis_ann or args.class_counts:
+        names.append('performance_vs_count')
+    inputs = {'history': history, '--lvis-ann': args.lvis_ann,
+              '--class-counts': args.class_counts}
+    # no PNG may be an input or another PNG (links included); checked
+    # before drawing, and the PNGs appear together at the end or not at all
+    with AtomicOutputs(inputs) as outputs:
+        try:
+            for name in names:
+                outputs.declare(
+                    osp.join(out_dir, f'{args.prefix}_{name}.png'),
+                    f'the {name} plot')
+        except (OutputConflictError, IsADirectoryError,
+                NotADirectoryError) as e:
+            raise SystemExit(f'plot_cdb_history: {e}')
+        out = plot_cdb_history(history, outputs.stage_dir(out_dir),
+                               args.lvis_ann, args.class_counts, args.prefix)
+        for result in out.values():
+            result['path'] = outputs.final_path(result['path'])
     for name, result in out.items():
         print(f'{name}: {result["path"]}')
     if 'performance' not in out:

@@ -154,6 +154,57 @@ class HeldoutSplitSummary:
         return '\n'.join(lines)
 
 
+def heldout_coverage_problems(summary: HeldoutSplitSummary,
+                              categories: Optional[List[dict]] = None,
+                              shown: int = 10) -> List[str]:
+    """What a held-out split leaves CDB unable to measure, as sentences.
+
+    Two problems are reported: an empty held-out split (training with it
+    fails at the first measurement), and categories without a held-out
+    image (CDB measures no AP for them; they take the mean difficulty of the
+    measured ones, SPEC section 1). ``tools/make_lvis_heldout.py`` prints
+    them as warnings and refuses to write the split under ``--strict``.
+
+    Args:
+        summary (HeldoutSplitSummary): What :func:`split_lvis_heldout`
+            returned.
+        categories (list[dict], optional): The input's category records,
+            for names in the message.
+        shown (int): Categories named at most. Defaults to 10.
+
+    Returns:
+        list[str]: One sentence per problem; empty when every category has
+        at least one held-out image.
+    """
+    names = {c['id']: c.get('name', str(c['id'])) for c in categories or ()}
+    limit = (f'at most floor({summary.max_heldout_fraction:g} * n) of a '
+             f'category\'s n images may be held out and at least '
+             f'{summary.min_train_images} must stay in training')
+    problems = []
+    if summary.heldout_images == 0:
+        problems.append(
+            'the held-out split is empty: no image could be held out ('
+            f'{limit}; an image is held out only if every category in it '
+            'keeps that many). CDB needs held-out images to measure '
+            'anything; a hook given this file refuses to train')
+    missing = [c for c, n in summary.heldout_per_category.items() if n == 0]
+    if missing and summary.heldout_images > 0:
+        per_group = ', '.join(
+            f'{_GROUP_NAMES[g]} {summary.groups[g].categories_without_heldout}'
+            for g in FREQUENCY_GROUPS
+            if summary.groups[g].categories_without_heldout)
+        named = ', '.join(f'{names.get(c, c)}' for c in missing[:shown])
+        more = f' (+{len(missing) - shown} more)' if len(missing) > shown \
+            else ''
+        problems.append(
+            f'{len(missing)} of {len(summary.heldout_per_category)} '
+            f'categories have no held-out image ({per_group}): {named}'
+            f'{more}. CDB measures no AP for them; they take the mean '
+            f'difficulty of the measured categories ({limit}; a category '
+            'with a single image can never be held out)')
+    return problems
+
+
 def _check_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f'{name} must be an int, got {value!r}')
