@@ -4,7 +4,6 @@ The grid tests replace ``python`` by a fake command (``--command-prefix``)
 that writes what ``tools/train.py`` and ``--evaluate`` would write, with
 accuracies given by a formula, so every number of the table is known.
 """
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -23,15 +22,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BENCH = osp.join(REPO, 'configs', 'cls', 'bench')
 
 
-def _load_runner():
-    spec = importlib.util.spec_from_file_location(
-        'run_cls_benchmark', osp.join(REPO, 'tools', 'run_cls_benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_runner()
+from lt_plugins.benchmark import cifar_lt as bench  # noqa: E402
 
 # top-1 of a fake run = OFFSET[method] + SLOPE[method] * seed
 OFFSET = {'ce': 40.0, 'iwb-stage1': 41.0, 'iwb-stage2': 45.0, 'crt': 43.0,
@@ -316,7 +307,7 @@ def test_a_run_another_process_holds_is_left_to_it(grid, capsys):
         rc, calls = grid['run']()
     assert rc == 0
     assert ('crt', 1) not in {(_who(c)[1], _seed(c)) for c in calls}
-    assert '[crt/seed1] skipped: another process runs it' in \
+    assert '[cls-bench] crt/seed1: skipped, another process runs it' in \
         capsys.readouterr().out
     rc, calls = grid['run']()  # released: now it runs, nothing else
     assert {(_who(c)[1], _seed(c)) for c in calls} == {('crt', 1)}
@@ -353,7 +344,7 @@ def test_a_second_stage_waits_at_the_end_while_its_first_stage_trains(
     finally:
         thread.join()
     assert rc == 0
-    assert '[iwb-stage2/seed0] later: iwb-stage1/seed0 is training in ' \
+    assert 'iwb-stage2/seed0: later, iwb-stage1/seed0 is training in ' \
         'another process' in capsys.readouterr().out
     order = [(*_who(c), _seed(c)) for c in calls]
     assert ('train', 'iwb-stage1', 0) not in order  # the other one's
@@ -468,7 +459,7 @@ def test_a_grid_continues_from_its_archive_after_losing_the_work_root(
     assert capsys.readouterr().out.count(' restore from ') == 12
     rc, calls = grid['run'](methods=methods, seeds=(0, 1))
     assert rc == 0 and calls == []
-    assert '[iwb-stage2/seed1] restored from' in capsys.readouterr().out
+    assert 'iwb-stage2/seed1: restored from' in capsys.readouterr().out
     assert (grid['out'] / 'table.md').read_text() == table
     assert json.loads((grid['out'] / 'results.json').read_text()) == report
     for png in ('iwb_weight_norms.png', 'difficulty_net.png',
@@ -498,8 +489,8 @@ def test_a_run_archived_on_other_data_is_trained_again(grid, capsys):
     assert [(*_who(c), _seed(c)) for c in calls] == [('train', 'ce', 0),
                                                      ('eval', 'ce', 0)]
     out = capsys.readouterr().out
-    assert '[ce/seed0] not restoring' in out and 'other arguments' in out
-    assert '[ce/seed1] restored from' in out
+    assert 'ce/seed0: not restored' in out and 'other arguments' in out
+    assert 'ce/seed1: restored from' in out
     assert json.loads(path.read_text())['data_args'] is None
 
 

@@ -2,7 +2,6 @@
 training and test commands (``python -c ...``): pretraining once, the -cls
 dependency, skipping finished runs, recording failures, report-only, the
 statistics of the report, continuing a grid from its archive."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -20,16 +19,7 @@ from lt_plugins.engine.run_lock import run_lock
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def _load_runner():
-    spec = importlib.util.spec_from_file_location(
-        'run_lvis_like_benchmark',
-        osp.join(REPO, 'tools', 'run_lvis_like_benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = _load_runner()
+from lt_plugins.benchmark import lvis_like as runner  # noqa: E402
 
 # Stand-in for tools/train.py: logs its call, fails for configs whose name
 # holds $FAKE_FAIL, else writes a checkpoint and mmengine's last_checkpoint.
@@ -170,8 +160,8 @@ def test_a_failed_run_is_reported_and_the_grid_goes_on(bench, monkeypatch):
     assert failed['stage'] == 'train' and failed['returncode'] == 3
     assert 'loss is nan' in failed['log_tail']
     results = json.load(open(bench['out'] / 'results.json'))
-    assert [f['run'] for f in results['failures']] == ['seesaw seed0']
-    assert 'seesaw seed0: train failed (exit code 3)' in (
+    assert [f['run'] for f in results['failures']] == ['seesaw/seed0']
+    assert 'seesaw/seed0: train failed (exit code 3)' in (
         bench['out'] / 'results.md').read_text()
 
     # the next invocation retries the failed run only
@@ -192,7 +182,7 @@ def test_a_failed_pretraining_fails_its_dependents_without_running_them(
         'faster-rcnn_lvis-like_pretrain.py']
     runs = {f['run']: f['stage'] for f in json.load(
         open(bench['out'] / 'results.json'))['failures']}
-    assert runs == {'pretrain': 'train', 'ce seed0': 'dependency'}
+    assert runs == {'pretrain': 'train', 'ce/seed0': 'dependency'}
 
 
 def test_cls_variant_starts_from_the_ce_cdb_split_run_of_its_seed(bench):
@@ -253,7 +243,7 @@ def test_a_run_another_process_holds_is_left_to_it(bench, capsys):
                if c['kind'] == 'train']
     assert held not in trained
     assert str(bench['work'] / 'ce' / 'seed2') in trained
-    assert 'skip ce seed1: another process runs it' in capsys.readouterr().out
+    assert '[lvis-like] ce/seed1: skipped, another process runs it' in capsys.readouterr().out
     assert not (bench['work'] / 'ce' / 'seed1' / 'failed.json').exists()
     # released: the next invocation runs it
     assert bench['run']('--methods', 'ce', '--seeds', '1') == 0
@@ -301,7 +291,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(bench, capsys):
 def test_unknown_method_is_refused(bench, capsys):
     with pytest.raises(SystemExit):
         bench['run']('--methods', 'focal')
-    assert "unknown methods ['focal']" in capsys.readouterr().err
+    assert "unknown method(s) ['focal']" in capsys.readouterr().err
 
 
 def test_strip_class_layers_refuses_a_checkpoint_without_them(tmp_path):
@@ -366,16 +356,16 @@ def test_a_grid_continues_from_its_archive_after_losing_the_work_root(
     assert bench['run'](*grid) == 0
     assert len(bench['calls']()) == calls  # no pretraining, no run
     out = capsys.readouterr().out
-    for run in ('ce seed0', 'ce seed1', 'cdb-w-ce seed0', 'cdb-w-ce seed1'):
-        assert f'restored {run} from' in out
-        assert f'skip {run}: done' in out
+    for run in ('ce/seed0', 'ce/seed1', 'cdb-w-ce/seed0', 'cdb-w-ce/seed1'):
+        assert f'{run}: restored from' in out
+        assert f'{run}: skipped, done' in out
     assert (bench['out'] / 'results.md').read_text() == md
     assert json.load(open(bench['out'] / 'results.json'))['methods'] == \
         methods
     # the restored CDB history is where result.json says: the plots find it
     result = json.load(open(bench['work'] / 'cdb-w-ce' / 'seed0' /
                             'result.json'))
-    assert osp.isfile(runner._abs(result['cdb_history']))
+    assert osp.isfile(runner.absolute(result['cdb_history']))
     assert (bench['out'] / 'cdb_trajectories.png').exists()
     assert (bench['out'] / 'cdb-w-ce_seed0_weights.png').exists()
 
@@ -405,9 +395,9 @@ def test_a_run_archived_on_other_data_is_trained_again(bench, capsys):
         ('test', 'faster-rcnn_lvis-like_ce.py')]
     assert new[1]['work_dir'] == str(bench['work'] / 'ce' / 'seed0')
     out = capsys.readouterr().out
-    assert 'not restoring ce seed0: archived on data generated with other ' \
-        'arguments' in out
-    assert 'restored ce seed1' in out
+    assert 'ce/seed0: not restored, archived on data generated with ' \
+        'other arguments' in out
+    assert 'ce/seed1: restored from' in out
     # the archive now holds the run on the current data
     assert json.load(open(path))['data_args']['seed'] == 0
 

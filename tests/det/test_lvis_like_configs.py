@@ -3,7 +3,6 @@ CE config only by its method, the benchmark runner's method table matches
 the configs, the large-size override retargets every part, and fine-tuning
 starts from the pretrained detector with re-initialised class layers."""
 import functools
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -18,16 +17,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_DIR = osp.join(REPO, 'configs', 'lvis_like')
 
 
-def _load_runner():
-    spec = importlib.util.spec_from_file_location(
-        'run_lvis_like_benchmark',
-        osp.join(REPO, 'tools', 'run_lvis_like_benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = _load_runner()
+from lt_plugins.benchmark import lvis_like as runner  # noqa: E402
 
 #: Top-level keys each method may change with respect to the CE config.
 METHOD_KEYS = {
@@ -42,6 +32,30 @@ METHOD_KEYS = {
     'eqlv2': {'model'},
     'cdb-rfs': {'model', 'train_dataloader', 'custom_hooks',
                 'rfs_oversample_thr'},
+    'ce-cls': {'model', 'train_dataloader', 'custom_hooks', 'load_from',
+               'model_wrapper_cfg'},
+    'rfs-cdb-split': {'train_dataloader', 'rfs_oversample_thr'},
+    'rfs_ce-cls': {'model', 'train_dataloader', 'custom_hooks', 'load_from',
+                   'model_wrapper_cfg'},
+    'rfs_cdb-w-ce-cls': {'model', 'train_dataloader', 'custom_hooks',
+                         'load_from', 'model_wrapper_cfg'},
+    'rfs_ce-cls_rfs-stage2': {'model', 'train_dataloader', 'custom_hooks',
+                              'load_from', 'model_wrapper_cfg',
+                              'rfs_oversample_thr'},
+    'rfs_cdb-w-ce-cls_rfs-stage2': {'model', 'train_dataloader',
+                                    'custom_hooks', 'load_from',
+                                    'model_wrapper_cfg',
+                                    'rfs_oversample_thr'},
+    'cdb-w-ce-momentum': {'model', 'train_dataloader', 'custom_hooks'},
+    'cdb-w-ce-floor': {'model', 'train_dataloader', 'custom_hooks'},
+    'cdb-w-ce-cls-momentum': {'model', 'train_dataloader', 'custom_hooks',
+                              'load_from', 'model_wrapper_cfg'},
+    'cdb-w-ce-cls-floor': {'model', 'train_dataloader', 'custom_hooks',
+                           'load_from', 'model_wrapper_cfg'},
+    'ce-rfs-iters': {'max_epochs', 'train_cfg', 'param_scheduler'},
+    'seesaw-rfs': {'model', 'train_dataloader', 'rfs_oversample_thr'},
+    'seesaw-rfs-cdb-split': {'model', 'train_dataloader',
+                             'rfs_oversample_thr'},
 }
 
 
@@ -88,6 +102,8 @@ def test_runner_method_table_matches_the_config(method):
     else:
         hook = hooks['CDBDifficultyHook']
         assert hook['tau'] == spec.cdb_tau
+        for key, value in spec.hook_options:
+            assert hook[key] == value
         assert hook['dataloader']['dataset']['ann_file'] == \
             'annotations/lvis_v0.5_heldout.json'
         assert hook['dataloader']['dataset']['data_prefix'] == dict(
@@ -165,10 +181,11 @@ class _LargeData:
 # with the hook, a loss with num_classes, the pretraining (loading a config
 # takes seconds, so not all of them)
 @pytest.mark.parametrize('method', ['cdb-rfs', 'cdb-w-ce-cls', 'seesaw',
-                                    None])
+                                    'cdb-w-ce-cls-momentum',
+                                    'rfs_ce-cls_rfs-stage2', None])
 def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
     spec = runner.METHODS[method] if method else runner.Method(
-        'pretrain', runner.PRETRAIN_CONFIG)
+        'pretrain', 'pretrain', config=runner.PRETRAIN_CONFIG)
     base = osp.join(CONFIG_DIR, spec.config)
     path = tmp_path / 'override.py'
     path.write_text(runner.size_override(spec, _LargeData(),
@@ -194,4 +211,6 @@ def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
         assert held.ann_file == 'annotations/lvis_v0.5_heldout.json'
         assert len(held.metainfo.classes) == 1230
         assert hooks['CDBDifficultyHook']['tau'] == spec.cdb_tau
+        for key, value in spec.hook_options:
+            assert hooks['CDBDifficultyHook'][key] == value
     assert ('FreezeAllButHook' in hooks) == spec.freeze_cls

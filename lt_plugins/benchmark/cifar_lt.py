@@ -1,0 +1,1156 @@
+"""The classification benchmark (CIFAR-100-LT-shaped data): its grid, how one
+run trains and evaluates, and its report. ``tools/run_cls_benchmark.py`` is
+its command line; the grid machinery is :mod:`lt_plugins.benchmark.grid`.
+
+Runs every method of :data:`METHODS` for every seed on the CIFAR-100-LT-shaped
+benchmark data (``tools/make_cifar_lt_bench.py``), one work directory per run
+(``<work-root>/<method>/seed<k>/``), then writes into ``<out-dir>``:
+
+* ``results.json``: every run's top-1, many/medium/few and per-class
+  accuracy, training class counts and wall time, and the summary over seeds;
+* ``table.md``: top-1 and many/medium/few as mean +- std over seeds, and
+  top-1 minus CE's top-1 of the same seed (mean +- std of the paired
+  differences);
+* small PNGs: per-class accuracy against class size (CE against each
+  method), IWB's per-class classifier norms before and after stage 2 (IWB
+  paper Fig. 1), Difficulty-Net's predicted difficulty against the measured
+  accuracy over epochs, and CDB's weights and difficulty over epochs.
+
+A run is finished when its ``result.json`` exists; finished runs are skipped,
+so the command resumes an interrupted grid. An interrupted training resumes
+from its last checkpoint. Started once per core, invocations share the
+grid: a run another invocation trains is skipped, a second stage whose
+first stage another invocation is training is put off to the end of the
+plan and waits for it there (:mod:`lt_plugins.engine.run_lock`). A failed
+run is recorded in its ``failed.json`` and in the report, and the grid goes
+on; runs that need its checkpoint (a second stage) are reported as blocked.
+
+The report also archives every finished run's ``result.json`` and the small
+files its plots read (:data:`ARCHIVED_FILES`; no checkpoint, no log) into
+``<out-dir>/runs/<method>/seed<k>/`` (:mod:`lt_plugins.engine.run_archive`).
+At the start of a run and of ``--report-only``, a run missing from the work
+root but archived with the current data arguments is restored from there
+and skipped, so a grid continues on a fresh clone from the committed
+report; one archived on other data is trained again. A restored run has no
+checkpoint: a second stage or post-hoc method that needs it fails, naming
+the checkpoint and how to train the first stage again.
+
+Seeds vary the training (``randomness.seed``: initialisation, data order,
+augmentation); the data split (long tail, held-out split) is the same for
+all runs. A second stage (IWB stage 2, cRT, LAS) loads the first stage of
+the same seed; post-hoc methods evaluate CE's checkpoint of the same seed.
+
+Per-class accuracy comes from this script's ``--evaluate`` mode, which tests
+a checkpoint with the config's ``ShotGroupAccuracy`` (``classwise=True``) and
+writes the metric and the training class counts to a json file.
+
+Examples::
+
+    python tools/make_cifar_lt_bench.py                 # data/cifar_lt_bench
+    python tools/run_cls_benchmark.py --dry-run         # the plan
+    python tools/run_cls_benchmark.py                   # run / resume, report
+    python tools/run_cls_benchmark.py --methods ce cdb-w-ce --seeds 0
+    python tools/run_cls_benchmark.py --report-only
+    python tools/run_cls_benchmark.py --size large      # papers' schedule
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from lt_plugins.engine import run_archive
+from lt_plugins.engine.run_archive import read_json, write_json
+
+from . import grid
+from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
+                   call, finish, make_plan)
+from .report import fmt as _fmt
+from .report import machine_description
+from .stats import mean_std as _mean_std
+
+
+@dataclass(frozen=True)
+class Method(GridMethod):
+    """One row of the benchmark
+    (:class:`~lt_plugins.benchmark.grid.GridMethod`: ``name`` is also the
+    config file stem in the size's config directory; ``needs`` the method
+    whose checkpoint of the same seed this one starts from or, with
+    ``train=False``, evaluates; ``versus``, for a variant, the paper default
+    it is compared with in a table of its own).
+
+    Attributes:
+        train (bool): False for post-hoc methods: the config only changes
+            the prediction, nothing is trained.
+    """
+
+    train: bool = True
+
+
+#: The grid, in an order where every method comes after what it needs. A
+#: method whose config file does not exist (yet) is reported as unavailable;
+#: to add one, put ``<name>.py`` into configs/cls/bench/ (and large/) and a
+#: row here.
+METHODS = (
+    Method('ce', 'CE'),
+    Method('cdb-w-ce', 'CDB-W-CE'),
+    # robust variants of CDB-W-CE (off by default in the hook), each one
+    # option changed, reported next to the paper default
+    Method('cdb-w-ce-official', 'CDB-W-CE, official CIFAR tau (<= 2)',
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-warmup', 'CDB-W-CE, CE warm-up (first third)',
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-momentum', 'CDB-W-CE, difficulty momentum 0.5',
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-floor', 'CDB-W-CE, weight floor 0.1',
+           versus='cdb-w-ce'),
+    Method('cdb-s', 'CDB-S'),
+    Method('ala', 'ALA'),
+    Method('iwb-stage1', 'IWB stage 1'),
+    Method('iwb-stage2', 'IWB stage 2', needs='iwb-stage1'),
+    Method('difficulty-net', 'Difficulty-Net'),
+    Method('dnet-las', 'Difficulty-Net + LAS', needs='difficulty-net'),
+    Method('la-loss', 'logit-adjusted loss'),
+    Method('la-posthoc', 'post-hoc logit adjustment', needs='ce',
+           train=False),
+    Method('balanced-softmax', 'Balanced Softmax'),
+    Method('ldam-drw', 'LDAM-DRW'),
+    Method('crt', 'cRT', needs='ce'),
+    Method('tau-norm', 'tau-normalisation', needs='ce', train=False),
+    Method('tau-norm-heldout', 'tau-normalisation, tau chosen on held-out',
+           needs='ce', train=False),
+)
+METHODS_BY_NAME = {m.name: m for m in METHODS}
+BASELINE = 'ce'
+#: Methods trained with ``CDBClsHook`` (they write ``cdb_history.json``).
+CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-warmup',
+               'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-s')
+#: A CDB class weight (mean 1 over the classes) below this is counted as
+#: switched off: the class gets less than a twentieth of the average
+#: weight (below the 0.1 / mean that ``weight_floor=0.1`` leaves, about
+#: 0.097, so that floored classes do not count as switched off).
+OFF_WEIGHT = 0.05
+
+#: Where each size's configs live, where it trains and where it reports.
+SIZES = {
+    'default': dict(
+        config_dir='configs/cls/bench',
+        work_root='work_dirs/cls_bench',
+        out_dir='docs/cls_bench',
+        schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
+        'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
+        'and 14; second stages 10 epochs'),
+    'large': dict(
+        config_dir='configs/cls/bench/large',
+        work_root='work_dirs/cls_bench_large',
+        out_dir='docs/cls_bench/large',
+        schedule='ResNet-32 (16-32-64 channels), 200 epochs, batch 128, SGD '
+        'lr 0.1, warm-up 5 epochs, lr x0.01 after epochs 160 and 180; '
+        'second stages 10 epochs'),
+}
+DATA_ROOT = 'data/cifar_lt_bench'
+
+EVAL_FILE = 'eval.json'
+TRAIN_DONE_FILE = 'train_done.json'
+DNET_HISTORY_FILE = 'difficulty_history.json'
+#: Per-run files the plots read besides result.json: archived with it.
+ARCHIVED_FILES = ('cdb_history.json', DNET_HISTORY_FILE, 'weight_norms.json')
+
+
+# ------------------------------------------------------------------ plan
+
+
+def resolve_methods(names: Optional[Sequence[str]]) -> List[Method]:
+    """The requested methods plus what they need, in grid order.
+
+    CE always comes along: it is the baseline of the paired differences and
+    of the per-class plot; so does the method a variant is compared with.
+
+    Args:
+        names (Sequence[str], optional): Method names; all when None.
+
+    Returns:
+        list[Method]: In :data:`METHODS` order.
+    """
+    return grid.resolve_methods(METHODS, names, always=(BASELINE, ))
+
+
+def final_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint a finished training left (mmengine's
+    ``last_checkpoint`` file names it), or None."""
+    if not osp.isfile(osp.join(work_dir, TRAIN_DONE_FILE)):
+        return None
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        path = f.read().strip()
+    if not osp.isabs(path) and not osp.isfile(path):
+        path = osp.join(work_dir, osp.basename(path))
+    return path if osp.isfile(path) else None
+
+
+# --------------------------------------------------------------- running
+
+
+class ClsGrid(Grid):
+    """Runs the plan with subprocesses ``<prefix> tools/train.py ...``.
+
+    Args:
+        cells (list[Cell]): The plan (:func:`~lt_plugins.benchmark.grid.
+            make_plan`).
+        config_dir (str): Directory of the size's method configs
+            (``<method>.py``).
+        work_root (str): Root of the work directories.
+        command_prefix (list[str]): What runs a Python script, e.g.
+            ``[sys.executable]``; tests put a fake command here.
+        dry_run (bool): Print the commands, run nothing.
+        data_args (dict, optional): The benchmark data's generator
+            arguments, recorded with every result.
+        out_dir (str): The report folder, whose archive (``runs/``) a
+            failure message and a dry run name.
+        log (callable, optional): Where progress lines go.
+    """
+
+    archived_files = ARCHIVED_FILES
+
+    def __init__(self, cells: List[Cell], config_dir: str, work_root: str,
+                 command_prefix: Sequence[str], out_dir: str,
+                 dry_run: bool = False, data_args: Optional[dict] = None,
+                 log=None) -> None:
+        super().__init__(cells, METHODS_BY_NAME, work_root, out_dir,
+                         data_args=data_args, log=log, tag='cls-bench')
+        self.config_dir = config_dir
+        self.prefix = list(command_prefix)
+        self.dry_run = dry_run
+
+    def config(self, cell: Cell) -> str:
+        return osp.join(self.config_dir, f'{cell.method}.py')
+
+    def available(self, cell: Cell) -> bool:
+        return osp.isfile(self.config(cell))
+
+    def train_command(self, cell: Cell, load_from: Optional[str]
+                      ) -> List[str]:
+        cmd = self.prefix + [
+            osp.join(REPO, 'tools', 'train.py'), self.config(cell),
+            '--work-dir', cell.work_dir
+        ]
+        opts = [f'randomness.seed={cell.seed}']
+        if load_from is not None:
+            opts.append(f'load_from={load_from}')
+        cmd += ['--cfg-options'] + opts
+        if osp.isfile(osp.join(cell.work_dir, 'last_checkpoint')):
+            # an interrupted training continues (train.py's --resume drops
+            # load_from, which the checkpoint no longer needs)
+            cmd.append('--resume')
+        return cmd
+
+    def eval_command(self, cell: Cell, checkpoint: str) -> List[str]:
+        return self.prefix + [
+            osp.join(REPO, 'tools', 'run_cls_benchmark.py'), '--evaluate',
+            self.config(cell), checkpoint,
+            osp.join(cell.work_dir, EVAL_FILE)
+        ]
+
+    def start_checkpoint(self, cell: Cell) -> Optional[str]:
+        return final_checkpoint(cell.work_dir)
+
+    def run_one(self, cell: Cell) -> str:
+        if not self.dry_run:
+            return super().run_one(cell)
+        status = self.status(cell)
+        if status in ('done', 'unavailable'):
+            return status
+        if self.restorable(cell):
+            self.say(cell, f'restore from {self.archive_dir(cell)}')
+            return 'planned'
+        need = self.need(cell)
+        load_from = None
+        if need is not None:
+            load_from = self.start_checkpoint(need) or \
+                f'<{need.key} checkpoint>'
+        if METHODS_BY_NAME[cell.method].train and not osp.isfile(
+                osp.join(cell.work_dir, TRAIN_DONE_FILE)):
+            cmd = self.train_command(cell, load_from)
+        else:
+            cmd = self.eval_command(
+                cell, final_checkpoint(cell.work_dir) or load_from)
+        self.say(cell, shlex.join(cmd))
+        return 'planned'
+
+    def execute(self, cell: Cell, start: Optional[str]) -> str:
+        method = METHODS_BY_NAME[cell.method]
+        train_s = train_cpu = None
+        checkpoint = start
+        if method.train:
+            done = read_json(osp.join(cell.work_dir, TRAIN_DONE_FILE),
+                             missing_ok=True)
+            if done is None:
+                cmd = self.train_command(cell, start)
+                self.say(cell, 'training ...')
+                log_path = osp.join(cell.work_dir, 'train.out')
+                rc, train_s, train_cpu = call(cmd, log_path)
+                if rc != 0:
+                    return self.fail(cell, 'train', cmd, rc, log_path)
+                write_json(osp.join(cell.work_dir, TRAIN_DONE_FILE),
+                           dict(seconds=train_s, cpu_seconds=train_cpu,
+                                command=cmd))
+            else:
+                train_s = done.get('seconds')
+                train_cpu = done.get('cpu_seconds')
+            checkpoint = final_checkpoint(cell.work_dir)
+            if checkpoint is None:
+                return self.fail(cell, 'train', [], 0,
+                                 osp.join(cell.work_dir, 'train.out'))
+        cmd = self.eval_command(cell, checkpoint)
+        log_path = osp.join(cell.work_dir, 'eval.out')
+        rc, eval_s, _ = call(cmd, log_path)
+        metrics = read_json(osp.join(cell.work_dir, EVAL_FILE),
+                            missing_ok=True)
+        if rc != 0 or metrics is None:
+            return self.fail(cell, 'eval', cmd, rc, log_path)
+        result = dict(method=cell.method, seed=cell.seed,
+                      config=self.config(cell), checkpoint=checkpoint,
+                      train_seconds=train_s, train_cpu_seconds=train_cpu,
+                      eval_seconds=eval_s, machine=machine_description(),
+                      data_args=self.data_args, **metrics)
+        if cell.method == 'difficulty-net':
+            try:
+                difficulty_history(cell.work_dir)
+            except Exception as exc:  # the plot is optional, the run is not
+                self.say(cell, f'no difficulty history: {exc!r}')
+        finish(cell, result)
+        self.say(cell, f'top-1 {result["top1"]:.2f} '
+                 f'(train {_minutes(train_s)} wall, {_minutes(train_cpu)} '
+                 f'CPU; eval {eval_s:.0f} s)')
+        return 'finished'
+
+
+def _minutes(seconds: Optional[float]) -> str:
+    return '-' if seconds is None else f'{seconds / 60:.1f} min'
+
+
+# ------------------------------------------------------------ evaluation
+
+
+def evaluate_checkpoint(config: str, checkpoint: str, out_file: str,
+                        work_dir: Optional[str] = None) -> dict:
+    """Test a checkpoint with per-class accuracy and write it to json.
+
+    The config's ``test_evaluator`` must be a ``ShotGroupAccuracy``; it is
+    switched to ``classwise=True``.
+
+    Args:
+        config (str): Config file.
+        checkpoint (str): Checkpoint to load (non-strict, as
+            ``tools/test.py``).
+        out_file (str): Output json.
+        work_dir (str, optional): mmengine's work dir for the test logs;
+            defaults to ``<dir of out_file>/eval``.
+
+    Returns:
+        dict: ``top1``, ``many``, ``medium``, ``few`` (percent),
+        ``classwise`` (per-class accuracy in percent, label order),
+        ``class_counts`` (training images per class), ``device`` and, when
+        the config chooses a post-hoc tau on the held-out split
+        (``PostHocTauSearchHook``), ``tau_search`` (the chosen tau and each
+        candidate's held-out accuracy).
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import lt_plugins.compat  # noqa: F401  (torch.load defaults)
+    cfg = Config.fromfile(config)
+    evaluator = cfg.test_evaluator
+    if not isinstance(evaluator, dict) or \
+            evaluator.get('type') != 'ShotGroupAccuracy':
+        raise ValueError(f'{config}: test_evaluator must be one '
+                         f'ShotGroupAccuracy, got {evaluator!r}')
+    cfg.test_evaluator = dict(evaluator, classwise=True)
+    cfg.work_dir = work_dir or osp.join(osp.dirname(osp.abspath(out_file)),
+                                        'eval')
+    cfg.load_from = checkpoint
+    cfg.launcher = 'none'
+    cfg.resume = False
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    metric = runner.test_evaluator.metrics[0]
+    prefix = metric.prefix + '/' if metric.prefix else ''
+    device = (torch.cuda.get_device_name(0)
+              if torch.cuda.is_available() else 'cpu')
+
+    def number(x) -> Optional[float]:
+        # NaN (a shot group or class without test images) is not JSON
+        return None if np.isnan(float(x)) else float(x)
+
+    out = dict(
+        top1=number(metrics[prefix + 'top1']),
+        many=number(metrics[prefix + 'many']),
+        medium=number(metrics[prefix + 'medium']),
+        few=number(metrics[prefix + 'few']),
+        classwise=[number(x) for x in metrics[prefix + 'classwise']],
+        class_counts=[int(x) for x in metric.class_counts],
+        device=device)
+    from lt_plugins.cls.baselines import PostHocTauSearchHook
+    for hook in runner.hooks:
+        if isinstance(hook, PostHocTauSearchHook) and hook.result:
+            out['tau_search'] = hook.result
+    write_json(out_file, out)
+    return out
+
+
+def difficulty_history(work_dir: str) -> Optional[dict]:
+    """Difficulty-Net's measured accuracy and predicted difficulty per epoch.
+
+    Read from the run's ``epoch_<k>.pth`` checkpoints: ``class_accuracy``
+    is ``A`` measured on the meta split after epoch ``k`` and
+    ``difficulty_net`` is ``D`` after epoch ``k``, so ``D(A)`` is the
+    difficulty (and ``C D(A) / sum D(A)`` the class weight) that epoch
+    ``k + 1`` trains with. Cached in ``difficulty_history.json``.
+
+    Args:
+        work_dir (str): Work dir of a Difficulty-Net stage-1 run.
+
+    Returns:
+        dict or None: ``epochs`` and per epoch ``accuracy``,
+        ``difficulty``, ``weights`` (lists of C floats); None without
+        checkpoints.
+    """
+    path = osp.join(work_dir, DNET_HISTORY_FILE)
+    cached = read_json(path, missing_ok=True)
+    if cached is not None:
+        return cached
+    ckpts = glob.glob(osp.join(work_dir, 'epoch_*.pth'))
+    if not ckpts:
+        return None
+    import torch
+
+    from lt_plugins.cls.difficulty_net.class_weights import \
+        difficulty_class_weights
+    from lt_plugins.cls.difficulty_net.difficulty_mlp import DifficultyNet
+
+    def epoch_of(p):
+        return int(re.search(r'epoch_(\d+)\.pth$', p).group(1))
+
+    records = []
+    for ckpt in sorted(ckpts, key=epoch_of):
+        state = torch.load(ckpt, map_location='cpu', weights_only=False)
+        state = state.get('state_dict', state)
+        sub = {k[len('difficulty_net.'):]: v for k, v in state.items()
+               if k.startswith('difficulty_net.')}
+        acc = state['class_accuracy'].float()
+        net = DifficultyNet(acc.numel(), sub['layers.0.weight'].shape[0])
+        net.load_state_dict(sub)
+        with torch.no_grad():
+            difficulty = net(acc)
+        records.append(dict(
+            epoch=epoch_of(ckpt), accuracy=acc.tolist(),
+            difficulty=difficulty.tolist(),
+            weights=difficulty_class_weights(difficulty).tolist()))
+    data = dict(source='checkpoints epoch_<k>.pth', history=records)
+    write_json(path, data)
+    return data
+
+
+# ---------------------------------------------------------------- report
+
+
+def collect(bench: ClsGrid) -> Dict[str, dict]:
+    """Per method: the results of its runs and the summary over seeds.
+
+    The difference to CE is paired: top-1 of a seed minus CE's top-1 of the
+    same seed, over the seeds both finished.
+    """
+    methods: Dict[str, dict] = {}
+    for run in bench.cells:
+        method = METHODS_BY_NAME[run.method]
+        entry = methods.setdefault(run.method, dict(
+            label=method.label, needs=method.needs,
+            versus=method.versus, trained=method.train, runs={},
+            status={}))
+        entry['status'][str(run.seed)] = bench.status(run)
+        result = run.result()
+        if result is not None:
+            entry['runs'][str(run.seed)] = result
+            history = osp.join(run.work_dir, 'cdb_history.json')
+            if osp.isfile(history):
+                try:
+                    entry.setdefault('cdb_stability', {})[str(run.seed)] = \
+                        cdb_stability(history)
+                except ValueError as exc:  # no measurement: no statistics
+                    print(f'[{run.key}] {exc}')
+        elif entry['status'][str(run.seed)] == 'failed':
+            entry.setdefault('failures', {})[str(run.seed)] = read_json(
+                osp.join(run.work_dir, FAILED_FILE), missing_ok=True)
+    base = methods.get(BASELINE, dict(runs={}))['runs']
+    for entry in methods.values():
+        runs = entry['runs']
+        summary = {k: _mean_std([r[k] for r in runs.values()])
+                   for k in ('top1', 'many', 'medium', 'few')}
+        for key in ('train_seconds', 'train_cpu_seconds'):
+            summary[key] = _mean_std([r.get(key) for r in runs.values()])
+        paired = [r['top1'] - base[s]['top1'] for s, r in runs.items()
+                  if s in base]
+        summary['top1_minus_ce'] = _mean_std(paired)
+        if entry['versus'] is not None:
+            ref = methods.get(entry['versus'], dict(runs={}))['runs']
+            for k in ('top1', 'many', 'medium', 'few'):
+                summary[f'{k}_minus_versus'] = _mean_std(
+                    [r[k] - ref[s][k] for s, r in runs.items() if s in ref
+                     and r[k] is not None and ref[s][k] is not None])
+        stability = entry.get('cdb_stability', {})
+        for k in ('tau_mean', 'off_share', 'weight_change', 'off_ever',
+                  'zero_share', 'perfect_share', 'off_accuracy_min',
+                  'off_accuracy_median'):
+            summary[k] = _mean_std([v.get(k) for v in stability.values()])
+        entry['summary'] = summary
+    return methods
+
+
+def cdb_stability(history_file: str) -> dict:
+    """How much a CDB run's class weights swing from epoch to epoch.
+
+    From the hook's ``cdb_history.json`` (one record per measurement, the
+    weights that the following epochs train with):
+
+    * ``tau_mean``: the mean tau over the measurements;
+    * ``off_share``: the share of classes with a weight below
+      :data:`OFF_WEIGHT` (less than a twentieth of the mean weight 1), averaged
+      over the measurements: classes that the loss switches off;
+    * ``weight_change``: the mean over classes and consecutive
+      measurements of ``|w_t - w_{t-1}|`` (0 with one measurement): the
+      all-or-nothing oscillation shows as a large value;
+    * ``off_ever``: the share of classes switched off at least once;
+    * ``zero_share`` and ``perfect_share``: the share of the measured
+      held-out accuracies (class and measurement) that are 0 and 1;
+    * ``off_accuracy_min`` and ``off_accuracy_median``: the held-out
+      accuracy measured for a class at the measurements that switched it
+      off (None if none did).
+
+    Args:
+        history_file (str): A ``cdb_history.json``.
+
+    Returns:
+        dict: The numbers above and ``measurements``.
+    """
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    arrays = history_arrays(load_history(history_file))
+    w = arrays['weights']
+    off = w < OFF_WEIGHT
+    change = (float(np.abs(np.diff(w, axis=0)).mean())
+              if len(w) > 1 else 0.0)
+    measured = arrays['measured']
+    accuracy = arrays['performance'][measured]
+    off_accuracy = arrays['performance'][off & measured]
+
+    def share(mask) -> Optional[float]:
+        return float(mask.mean()) if mask.size else None
+
+    return dict(measurements=int(len(w)),
+                tau_mean=float(arrays['tau'].mean()),
+                off_share=float(off.mean()),
+                weight_change=change,
+                off_ever=float(off.any(axis=0).mean()),
+                zero_share=share(accuracy == 0),
+                perfect_share=share(accuracy == 1),
+                off_accuracy_min=(float(off_accuracy.min())
+                                  if off_accuracy.size else None),
+                off_accuracy_median=(float(np.median(off_accuracy))
+                                     if off_accuracy.size else None))
+
+
+def markdown_table(methods: Dict[str, dict], seeds: Sequence[int]) -> str:
+    """The table: one row per method, mean ± std over finished seeds."""
+    lines = [
+        '| method | seeds | top-1 | many | medium | few | top-1 − CE '
+        '(paired) | training time per run, wall / CPU |',
+        '|---|---|---|---|---|---|---|---|',
+    ]
+    for name, entry in methods.items():
+        s = entry['summary']
+        done = s['top1']['n']
+        status = entry['status'].values()
+        if 'unavailable' in status:
+            note = 'no config'
+        else:
+            note = f'{done}/{len(seeds)}'
+            failed = [k for k, v in entry['status'].items() if v == 'failed']
+            if failed:
+                note += f' (failed: seed {", ".join(failed)})'
+        delta = ('(baseline)' if name == BASELINE else
+                 _fmt(s['top1_minus_ce'], signed=True))
+        train = ('post-hoc' if not entry['trained'] else
+                 f"{_minutes(s['train_seconds']['mean'])} / "
+                 f"{_minutes(s['train_cpu_seconds']['mean'])}")
+        lines.append(
+            f'| {entry["label"]} | {note} | {_fmt(s["top1"])} | '
+            f'{_fmt(s["many"])} | {_fmt(s["medium"])} | {_fmt(s["few"])} | '
+            f'{delta} | {train} |')
+    return '\n'.join(lines) + '\n'
+
+
+def variants_table(methods: Dict[str, dict]) -> str:
+    """CDB-W-CE's robust variants next to the paper default.
+
+    One row per method trained with the CDB hook: top-1 and few, the
+    paired difference (per seed) of each variant to the method it varies,
+    and the weight statistics of :func:`cdb_stability` (mean ± std over
+    seeds). Empty when no such method has a finished run.
+    """
+    rows = [(n, e) for n, e in methods.items()
+            if n in CDB_METHODS and e['summary']['top1']['n']]
+    if not rows:
+        return ''
+    lines = [
+        '| method | seeds | top-1 | few | top-1 − paper default (paired) | '
+        'many / medium / few − paper default (paired) | mean tau | '
+        f'classes with weight < {OFF_WEIGHT} (share of measurements) | '
+        'mean weight change per epoch | held-out accuracy 0 (share of '
+        'measurements) | held-out accuracy of a switched-off class, '
+        'min / median |',
+        '|---|---|---|---|---|---|---|---|---|---|---|',
+    ]
+
+    def percent(stat: dict) -> str:
+        if stat['mean'] is None:
+            return '-'
+        return _fmt(dict(mean=100 * stat['mean'], std=None if stat['std']
+                         is None else 100 * stat['std'])) + ' %'
+
+    for name, entry in rows:
+        s = entry['summary']
+        if entry['versus'] is None:
+            delta = groups = '(paper default)' if name == 'cdb-w-ce' else '-'
+        else:
+            delta = _fmt(s['top1_minus_versus'], signed=True)
+            groups = ' / '.join(_fmt(s[f'{k}_minus_versus'], signed=True)
+                                for k in ('many', 'medium', 'few'))
+        off_accuracy = ' / '.join(percent(s[k]) for k in (
+            'off_accuracy_min', 'off_accuracy_median'))
+        lines.append(
+            f'| {entry["label"]} | {s["top1"]["n"]} | {_fmt(s["top1"])} | '
+            f'{_fmt(s["few"])} | {delta} | {groups} | '
+            f'{_fmt(s["tau_mean"], 2)} | {percent(s["off_share"])} | '
+            f'{_fmt(s["weight_change"], 2)} | {percent(s["zero_share"])} | '
+            f'{off_accuracy} |')
+    return '\n'.join(lines) + '\n'
+
+
+def tau_search_note(methods: Dict[str, dict]) -> str:
+    """The post-hoc taus chosen on the held-out split, per method and seed.
+
+    One line per method whose runs recorded a ``tau_search`` (see
+    :func:`evaluate_checkpoint`): the chosen tau of each seed and its mean
+    per-class accuracy on the held-out split. Empty when there is none.
+    """
+    lines = []
+    for entry in methods.values():
+        chosen = []
+        for seed, run in sorted(entry['runs'].items(),
+                                key=lambda kv: int(kv[0])):
+            search = run.get('tau_search')
+            if not search:
+                continue
+            acc = search['mean_class_accuracy'][search['taus'].index(
+                search['tau'])]
+            chosen.append(f'seed {seed}: tau {search["tau"]:g} '
+                          f'(held-out {acc:.1f})')
+        if chosen:
+            lines.append(f'- {entry["label"]}: {"; ".join(chosen)}.')
+    return '\n'.join(lines) + '\n' if lines else ''
+
+
+def _figure(nrows: int, ncols: int, width: float, height: float):
+    # object-oriented matplotlib on an Agg canvas: no display, no pyplot
+    # state, the caller's backend is untouched
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), dpi=80)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _save(fig, path: str) -> str:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def _mean_classwise(runs: Dict[str, dict]) -> Optional[np.ndarray]:
+    rows = [[np.nan if v is None else v for v in r['classwise']]
+            for r in runs.values() if r.get('classwise')]
+    if not rows:
+        return None
+    return np.nanmean(np.asarray(rows, dtype=np.float64), axis=0)
+
+
+def plot_per_class_accuracy(methods: Dict[str, dict], path: str,
+                            distinct: Optional[Sequence[bool]] = None
+                            ) -> Optional[str]:
+    """Per-class test accuracy (mean over seeds) against training class
+    size, CE in grey against each method; one panel per method.
+
+    Args:
+        methods (dict): From :func:`collect`.
+        path (str): Output PNG.
+        distinct (Sequence[bool], optional): Classes with a look of their
+            own in the benchmark data; drawn as triangles.
+
+    Returns:
+        str or None: ``path``, or None when CE or every other method lacks
+        results.
+    """
+    ce = methods.get(BASELINE, dict(runs={}))['runs']
+    ce_acc = _mean_classwise(ce)
+    others = [(n, e) for n, e in methods.items()
+              if n != BASELINE and _mean_classwise(e['runs']) is not None]
+    if ce_acc is None or not others:
+        return None
+    counts = np.asarray(next(iter(ce.values()))['class_counts'])
+    marks = (np.zeros(len(counts), bool) if distinct is None else
+             np.asarray(distinct, bool))
+    ncols = min(4, len(others))
+    nrows = -(-len(others) // ncols)
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols, 2.3 * nrows)
+    for ax in axes.flat[len(others):]:
+        ax.axis('off')
+    for ax, (name, entry) in zip(axes.flat, others):
+        acc = _mean_classwise(entry['runs'])
+        for sel, marker in ((~marks, 'o'), (marks, '^')):
+            ax.scatter(counts[sel], ce_acc[sel], s=6, color='0.6',
+                       marker=marker, label='CE' if marker == 'o' else None)
+            ax.scatter(counts[sel], acc[sel], s=6, color='tab:red',
+                       marker=marker,
+                       label=entry['label'] if marker == 'o' else None)
+        ax.set_xscale('log')
+        ax.set_ylim(-3, 103)
+        ax.set_title(f'{entry["label"]}\n{np.nanmean(acc):.1f} '
+                     f'(CE {np.nanmean(ce_acc):.1f})', fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=6, loc='lower right')
+    axes[-1, 0].set_xlabel('training images of the class', fontsize=7)
+    axes[-1, 0].set_ylabel('test accuracy (%)', fontsize=7)
+    if marks.any():
+        fig.suptitle('triangles: classes with a look of their own; '
+                     'circles: confusable groups', fontsize=7)
+    return _save(fig, path)
+
+
+def _first_seed_file(entry: Optional[dict], work_root: str, method: str,
+                     name: str) -> Optional[str]:
+    if entry is None:
+        return None
+    for seed in sorted(entry['runs'], key=int):
+        path = osp.join(work_root, method, f'seed{seed}', name)
+        if osp.isfile(path):
+            return path
+    return None
+
+
+def plot_iwb_weight_norms(norms_file: str, path: str) -> str:
+    """Per-class classifier weight norms before and after IWB stage 2.
+
+    The first record of the stage-2 ``weight_norms.json`` is the stage-1
+    classifier (recorded after ``load_from``), the last one the classifier
+    after stage 2; classes are in label order, head first (IWB paper
+    Fig. 1).
+    """
+    data = read_json(norms_file)
+    first, last = data['records'][0], data['records'][-1]
+    fig, axes = _figure(1, 1, 5.0, 2.8)
+    ax = axes[0, 0]
+    x = np.arange(len(first['norms']))
+
+    def rho(r):
+        v = r.get('spearman_vs_counts')
+        return '' if v is None else f', Spearman vs count {v:+.2f}'
+
+    ax.plot(x, first['norms'], color='0.5', lw=1,
+            label=f'stage 1 (CE){rho(first)}')
+    ax.plot(x, last['norms'], color='tab:red', lw=1,
+            label=f'after stage 2, epoch {last["epoch"]}{rho(last)}')
+    ax.set_xlabel('class (head → tail)', fontsize=8)
+    ax.set_ylabel('‖w_c‖', fontsize=8)
+    ax.set_title('IWB: per-class classifier weight norms', fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_difficulty_net(history: dict, counts: Sequence[int],
+                        path: str) -> str:
+    """Difficulty-Net's predicted difficulty against measured accuracy.
+
+    Left: ``D(A)_c`` against ``A_c`` for every class at a few epochs, with
+    the driver loss's target ``1 - A_c / sum_k A_k`` of each (SPEC section
+    2) as a dashed line: with many classes it stays close to 1 for every
+    class. Right: mean accuracy and mean predicted difficulty of the
+    many/medium/few classes over epochs.
+    """
+    records = history['history']
+    counts = np.asarray(counts)
+    groups = {'many': counts > 100, 'medium': (counts >= 20) & (counts <= 100),
+              'few': counts < 20}
+    colors = {'many': 'tab:blue', 'medium': 'tab:orange', 'few': 'tab:red'}
+    fig, axes = _figure(1, 2, 7.5, 2.9)
+    ax, ax2 = axes[0]
+    picks = sorted({0, len(records) // 2, len(records) - 1})
+    cmap = __import__('matplotlib').colormaps['viridis']
+    for i in picks:
+        r = records[i]
+        color = cmap(i / max(1, len(records) - 1))
+        acc = np.asarray(r['accuracy'], dtype=float)
+        ax.scatter(acc * 100, r['difficulty'], s=6, color=color,
+                   label=f'after epoch {r["epoch"]}')
+        if acc.sum() > 0:  # the driver target, a line in A_c
+            ax.plot([0, 100], [1, 1 - 1 / acc.sum()], color=color, lw=0.8,
+                    ls='--')
+    ax.set_xlabel('measured accuracy A_c on the meta split (%)', fontsize=7)
+    ax.set_ylabel('predicted difficulty D(A)_c', fontsize=7)
+    ax.plot([], [], color='gray', lw=0.8, ls='--',
+            label='driver target 1 - A_c / sum A')
+    ax.legend(fontsize=6)
+    ax.tick_params(labelsize=6)
+    ax.grid(alpha=0.3)
+    epochs = [r['epoch'] for r in records]
+    acc = np.asarray([r['accuracy'] for r in records]) * 100
+    dif = np.asarray([r['difficulty'] for r in records])
+    ax3 = ax2.twinx()
+    for g, sel in groups.items():
+        if sel.any():
+            ax2.plot(epochs, acc[:, sel].mean(1), color=colors[g], lw=1,
+                     label=f'{g}: accuracy')
+            ax3.plot(epochs, dif[:, sel].mean(1), color=colors[g], lw=1,
+                     ls='--', label=f'{g}: difficulty')
+    ax2.set_xlabel('epoch', fontsize=7)
+    ax2.set_ylabel('mean accuracy (%), solid', fontsize=7)
+    ax3.set_ylabel('mean D(A), dashed', fontsize=7)
+    ax2.tick_params(labelsize=6)
+    ax3.tick_params(labelsize=6)
+    h2, l2 = ax2.get_legend_handles_labels()
+    h3, l3 = ax3.get_legend_handles_labels()
+    ax2.legend(h2 + h3, l2 + l3, fontsize=5, loc='best', ncol=2)
+    fig.suptitle('Difficulty-Net: predicted difficulty vs measured accuracy',
+                 fontsize=8)
+    return _save(fig, path)
+
+
+def plot_cdb_stability(histories: Dict[str, List[str]],
+                       labels: Dict[str, str], path: str) -> Optional[str]:
+    """tau, and the share of classes the CDB weights switch off, over the
+    epochs, for every method trained with the CDB hook (one line per seed).
+
+    Args:
+        histories (dict): Method name -> its runs' ``cdb_history.json``.
+        labels (dict): Method name -> label.
+        path (str): Output PNG.
+
+    Returns:
+        str or None: ``path``, or None without any history.
+    """
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    histories = {k: v for k, v in histories.items() if v}
+    if not histories:
+        return None
+    fig, axes = _figure(1, 3, 10.5, 2.9)
+    ax_tau, ax_off, ax_change = axes[0]
+    colors = __import__('matplotlib').colormaps['tab10']
+    for i, (name, files) in enumerate(histories.items()):
+        for j, file in enumerate(files):
+            a = history_arrays(load_history(file))
+            label = labels[name] if j == 0 else None
+            kw = dict(color=colors(i), lw=1, alpha=0.8, label=label,
+                      marker='.', ms=3)
+            ax_tau.plot(a['epoch'], a['tau'], **kw)
+            ax_off.plot(a['epoch'],
+                        100 * (a['weights'] < OFF_WEIGHT).mean(axis=1), **kw)
+            if len(a['epoch']) > 1:
+                ax_change.plot(a['epoch'][1:], np.abs(
+                    np.diff(a['weights'], axis=0)).mean(axis=1), **kw)
+    ax_tau.set_ylabel('tau', fontsize=7)
+    ax_off.set_ylabel(f'classes with weight < {OFF_WEIGHT} (%)', fontsize=7)
+    ax_change.set_ylabel('mean |w_t − w_(t−1)| over classes', fontsize=7)
+    for ax in axes[0]:
+        ax.set_xlabel('epoch of the measurement', fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    ax_tau.legend(fontsize=5)
+    fig.suptitle('CDB weights over the epochs: paper default and robust '
+                 'variants (one line per seed)', fontsize=8)
+    return _save(fig, path)
+
+
+def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
+                         path: str) -> Optional[str]:
+    """Every class's CDB weight at every measurement, one panel per
+    method: classes from head (top) to tail (bottom), epochs left to right,
+    the weight on a log colour scale (below :data:`OFF_WEIGHT` is dark). A
+    class switched off in one epoch and back on in the next shows as a
+    flickering row.
+
+    Args:
+        histories (dict): Method name -> one run's ``cdb_history.json``.
+        labels (dict): Method name -> label.
+        path (str): Output PNG.
+
+    Returns:
+        str or None: ``path``, or None without any history.
+    """
+    from matplotlib.colors import LogNorm
+
+    from lt_plugins.engine.history_plots import history_arrays, load_history
+    histories = {k: v for k, v in histories.items() if v}
+    if not histories:
+        return None
+    ncols = min(3, len(histories))
+    nrows = -(-len(histories) // ncols)
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols + 0.8, 2.6 * nrows + 0.3)
+    for ax in axes.flat[len(histories):]:
+        ax.axis('off')
+    image = None
+    for ax, (name, file) in zip(axes.flat, histories.items()):
+        a = history_arrays(load_history(file))
+        w = np.clip(a['weights'].T, 1e-3, None)  # (classes, measurements)
+        epochs = a['epoch']
+        image = ax.imshow(w, aspect='auto', interpolation='nearest',
+                          cmap='magma', norm=LogNorm(vmin=1e-3, vmax=10),
+                          extent=(epochs[0] - 0.5, epochs[-1] + 0.5,
+                                  w.shape[0] - 0.5, -0.5))
+        ax.set_title(labels[name].replace(', ', ',\n', 1), fontsize=7)
+        ax.set_xlabel('epoch of the measurement', fontsize=6)
+        ax.tick_params(labelsize=6)
+    for row in axes:
+        row[0].set_ylabel('class (head → tail)', fontsize=6)
+    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=0.86)
+    bar = fig.colorbar(image, ax=list(axes.flat), fraction=0.03, pad=0.02)
+    bar.ax.tick_params(labelsize=6)
+    bar.set_label('class weight (mean 1)', fontsize=6)
+    fig.suptitle('CDB weight of every class over the epochs (first seed)',
+                 fontsize=8)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path)  # no tight_layout: the colour bar spans the axes
+    return path
+
+
+def draw_plots(methods: Dict[str, dict], work_root: str, out_dir: str,
+               distinct: Optional[Sequence[bool]] = None,
+               log=print) -> List[str]:
+    """Every plot the finished runs allow; returns the files written."""
+    written = []
+    p = plot_per_class_accuracy(methods,
+                                osp.join(out_dir, 'per_class_accuracy.png'),
+                                distinct)
+    written += [p] if p else []
+    norms = _first_seed_file(methods.get('iwb-stage2'), work_root,
+                             'iwb-stage2', 'weight_norms.json')
+    if norms:
+        written.append(plot_iwb_weight_norms(
+            norms, osp.join(out_dir, 'iwb_weight_norms.png')))
+    dnet = methods.get('difficulty-net')
+    if dnet is not None:
+        for seed in sorted(dnet['runs'], key=int):
+            wd = osp.join(work_root, 'difficulty-net', f'seed{seed}')
+            try:
+                history = difficulty_history(wd)
+            except Exception as exc:
+                log(f'difficulty history of {wd}: {exc!r}')
+                history = None
+            if history and history['history']:
+                written.append(plot_difficulty_net(
+                    history, dnet['runs'][seed]['class_counts'],
+                    osp.join(out_dir, 'difficulty_net.png')))
+                break
+    histories = {
+        name: [osp.join(work_root, name, f'seed{seed}', 'cdb_history.json')
+               for seed in sorted(methods[name]['runs'], key=int)
+               if osp.isfile(osp.join(work_root, name, f'seed{seed}',
+                                      'cdb_history.json'))]
+        for name in CDB_METHODS if name in methods}
+    p = plot_cdb_stability(histories,
+                           {n: methods[n]['label'] for n in histories},
+                           osp.join(out_dir, 'cdb_stability.png'))
+    written += [p] if p else []
+    p = plot_cdb_weight_maps({n: v[0] for n, v in histories.items() if v},
+                             {n: methods[n]['label'] for n in histories},
+                             osp.join(out_dir, 'cdb_weight_maps.png'))
+    written += [p] if p else []
+    for name in ('cdb-w-ce', 'cdb-s'):  # the variants: in the two above
+        hist = _first_seed_file(methods.get(name), work_root, name,
+                                'cdb_history.json')
+        if not hist:
+            continue
+        try:
+            from lt_plugins.engine.history_plots import plot_cdb_history
+        except ImportError as exc:
+            log(f'CDB plots skipped: {exc!r}')
+            break
+        seed_dir = osp.dirname(hist)
+        counts_file = osp.join(seed_dir, 'class_counts.json')
+        result = read_json(osp.join(seed_dir, RESULT_FILE), missing_ok=True)
+        write_json(counts_file, result['class_counts'])
+        out = plot_cdb_history(hist, out_dir, class_counts=counts_file,
+                               prefix=name)
+        written += [v['path'] for v in out.values()]
+    return written
+
+
+def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
+                 data_root: str, log=print) -> dict:
+    """Collect the finished runs, write results.json, table.md and plots.
+
+    Returns:
+        dict: What went into ``results.json``.
+    """
+    work_root, out_dir = bench.work_root, bench.out_dir
+    methods = collect(bench)
+    info = None
+    try:
+        from lt_plugins.data.cifar_lt_bench import read_bench_info
+        info = read_bench_info(data_root)
+    except (OSError, KeyError) as exc:
+        log(f'no generator record in {data_root}: {exc!r}')
+    machines = sorted({f'{r.get("machine")}, {r.get("device")}'
+                       for e in methods.values()
+                       for r in e['runs'].values()})
+    # a run trained on data generated with other arguments does not belong
+    # in the table; it stays (results are never deleted) but is named
+    stale = sorted(f'{name}/seed{seed}' for name, e in methods.items()
+                   for seed, r in e['runs'].items()
+                   if info is not None and r.get('data_args') is not None
+                   and r['data_args'] != info['args'])
+    report = dict(size=size, schedule=SIZES[size]['schedule'],
+                  seeds=list(seeds), data_root=data_root,
+                  data=None if info is None else info['args'],
+                  machines=machines, stale_runs=stale, methods=methods)
+    if osp.abspath(data_root).startswith(REPO + os.sep):
+        data_root = osp.relpath(data_root, REPO)  # as the configs name it
+        report['data_root'] = data_root
+    os.makedirs(out_dir, exist_ok=True)
+    write_json(osp.join(out_dir, 'results.json'), report)
+    table = markdown_table(methods, seeds)
+    header = (
+        f'Size `{size}`: {SIZES[size]["schedule"]}. Data: `{data_root}` '
+        f'(generator arguments in results.json). Seeds: '
+        f'{", ".join(map(str, seeds))}; mean ± std (sample) over the finished '
+        'seeds; top-1 − CE is the mean ± std of the per-seed differences. '
+        f'Machine: {"; ".join(machines) or "-"}.\n\n')
+    if stale:
+        header += (f'**{len(stale)} runs were trained on data generated with '
+                   f'other arguments than {data_root} now holds** '
+                   f'({", ".join(stale)}); delete their work directories '
+                   'and run again.\n\n')
+        log(f'stale runs (other data): {stale}')
+    variants = variants_table(methods)
+    if variants:
+        table += (
+            '\nCDB-W-CE\'s robust variants next to the paper default '
+            '(paired differences per seed; weight statistics from '
+            f'cdb_history.json, a weight below {OFF_WEIGHT} of the mean '
+            'counting as switched off):\n\n' + variants)
+    taus = tau_search_note(methods)
+    if taus:
+        table += ('\nPost-hoc tau chosen on the held-out split (mean '
+                  'per-class held-out accuracy at that tau, in percent):'
+                  '\n\n' + taus)
+    with open(osp.join(out_dir, 'table.md'), 'w') as f:
+        f.write(header + table)
+    distinct = None if info is None else info['classes']['distinct']
+    plots = draw_plots(methods, work_root, out_dir, distinct, log)
+    archived = bench.archive({
+        (name, int(seed)): result for name, entry in methods.items()
+        for seed, result in entry['runs'].items()})
+    log(table)
+    log(f'wrote {osp.join(out_dir, "results.json")}, table.md and '
+        f'{len(plots)} plots; archived {archived} runs in '
+        f'{osp.join(out_dir, run_archive.ARCHIVE_DIR)}')
+    return report
+
+
+# ------------------------------------------------------------------ main
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='tools/run_cls_benchmark.py',
+        description='Train the long-tailed classification benchmark grid '
+        'and report it (lt_plugins.benchmark.cifar_lt).',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--size', choices=tuple(SIZES), default='default',
+                        help='default: CPU-sized; large: the papers\' '
+                        'schedule (GPU)')
+    parser.add_argument('--methods', nargs='+', default=None,
+                        help='methods to run (first stages they need come '
+                        f'along); default all: {[m.name for m in METHODS]}')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the plan and the commands, run nothing')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing, report the finished runs')
+    parser.add_argument('--command-prefix', default=shlex.quote(
+        sys.executable), help='what runs a Python script, split like a '
+        'shell line (default: this interpreter); tests put a fake here')
+    parser.add_argument('--config-dir', default=None,
+                        help='default: the size\'s configs/cls/bench*')
+    parser.add_argument('--work-root', default=None,
+                        help='default: the size\'s work_dirs/cls_bench*')
+    parser.add_argument('--out-dir', default=None,
+                        help='default: the size\'s docs/cls_bench*')
+    parser.add_argument('--data-root', default=DATA_ROOT,
+                        help='benchmark data, for the report\'s record of '
+                        'the generator arguments (the configs name it too)')
+    parser.add_argument('--evaluate', nargs=3,
+                        metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
+                        help='only test CHECKPOINT with per-class accuracy '
+                        'and write OUT_JSON (what the grid runs per run)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.evaluate:
+        evaluate_checkpoint(*args.evaluate)
+        return 0
+    size = SIZES[args.size]
+    work_root = args.work_root or osp.join(REPO, size['work_root'])
+    out_dir = args.out_dir or osp.join(REPO, size['out_dir'])
+    config_dir = args.config_dir or osp.join(REPO, size['config_dir'])
+    data_root = args.data_root if osp.isabs(args.data_root) else osp.join(
+        REPO, args.data_root)
+    info = None
+    if osp.isdir(osp.join(data_root, 'cifar-100-python')):
+        from lt_plugins.data.cifar_lt_bench import read_bench_info
+        info = read_bench_info(data_root)
+    bench = ClsGrid(
+        make_plan(resolve_methods(args.methods), args.seeds, work_root),
+        config_dir, work_root, shlex.split(args.command_prefix), out_dir,
+        dry_run=args.dry_run, data_args=None if info is None else
+        info['args'])
+    missing = sorted({c.method for c in bench.cells
+                      if not bench.available(c)})
+    if missing:
+        print(f'no config for {missing} in {config_dir}: reported as '
+              'unavailable')
+    statuses = {}
+    if not args.dry_run:
+        bench.restore()
+    if not args.report_only:
+        statuses = bench.run_all()
+        if args.dry_run:
+            return 0
+    write_report(bench, args.seeds, args.size, data_root)
+    bad = sorted(k for k, v in statuses.items() if v in ('failed', 'blocked'))
+    if bad:
+        print(f'failed or blocked: {bad}')
+    return 1 if bad else 0

@@ -1,0 +1,217 @@
+"""The grid machinery both benchmarks share: plan, locks, resume,
+dependencies, failures and the archive, on a small grid whose runs write
+their result directly (the benchmarks' own tests run it with fake training
+commands: tests/test_lvis_like_runner.py, tests/test_cls_benchmark_runner.py).
+"""
+import json
+import os
+import os.path as osp
+import shutil
+import threading
+
+import pytest
+
+from lt_plugins.benchmark.grid import (FAILED_FILE, Cell, Grid, GridMethod,
+                                       finish, make_plan, resolve_methods)
+from lt_plugins.engine.run_lock import run_lock
+
+TABLE = (
+    GridMethod('base', 'Base'),
+    GridMethod('stage1', 'Stage 1'),
+    GridMethod('stage2', 'Stage 2', needs='stage1'),
+    GridMethod('stage3', 'Stage 3', needs='stage2'),
+    GridMethod('variant', 'Variant', versus='stage1'),
+)
+
+
+class ToyGrid(Grid):
+    """A run writes a checkpoint file and its result; ``fail`` names
+    methods whose runs fail."""
+
+    archived_files = ('extra.json', )
+
+    def __init__(self, tmp_path, methods, seeds, fail=(), data_args=None):
+        work = str(tmp_path / 'work')
+        super().__init__(make_plan(resolve_methods(TABLE, methods), seeds,
+                                   work), {m.name: m for m in TABLE}, work,
+                         str(tmp_path / 'out'), data_args=data_args,
+                         log=self.lines.append, tag='toy')
+        self.fail_methods = set(fail)
+        self.calls = []
+
+    lines: list = []
+
+    def execute(self, cell, start):
+        self.calls.append((cell.key, start))
+        if cell.method in self.fail_methods:
+            log = osp.join(cell.work_dir, 'train.log')
+            os.makedirs(cell.work_dir, exist_ok=True)
+            with open(log, 'w') as f:
+                f.write('loss is nan\n')
+            return self.fail(cell, 'train', ['train', cell.key], 3, log)
+        ckpt = osp.join(cell.work_dir, 'final.pth')
+        with open(ckpt, 'w') as f:
+            f.write(cell.key)
+        with open(osp.join(cell.work_dir, 'extra.json'), 'w') as f:
+            json.dump(dict(seed=cell.seed), f)
+        finish(cell, dict(method=cell.method, seed=cell.seed,
+                          checkpoint=ckpt, data_args=self.data_args))
+        return 'finished'
+
+    def start_checkpoint(self, cell):
+        result = cell.result()
+        return None if result is None else result['checkpoint']
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lines():
+    ToyGrid.lines = []
+
+
+def test_resolve_methods_adds_what_a_method_needs_and_is_compared_with():
+    names = [m.name for m in resolve_methods(TABLE, ['stage3'])]
+    assert names == ['stage1', 'stage2', 'stage3']
+    names = [m.name for m in resolve_methods(TABLE, ['variant'],
+                                             always=['base'])]
+    assert names == ['base', 'stage1', 'variant']
+    assert resolve_methods(TABLE, None) == list(TABLE)
+    with pytest.raises(ValueError, match=r"\['nope', 'other'\].*'base'"):
+        resolve_methods(TABLE, ['base', 'nope', 'other'])
+
+
+def test_plan_is_seed_major():
+    cells = make_plan(TABLE[:2], [3, 1], '/w')
+    assert [c.key for c in cells] == ['base/seed3', 'stage1/seed3',
+                                      'base/seed1', 'stage1/seed1']
+    assert cells[0].work_dir == '/w/base/seed3'
+
+
+def test_a_run_starts_from_its_dependency_of_the_same_seed(tmp_path):
+    grid = ToyGrid(tmp_path, ['stage3'], [0, 1])
+    statuses = grid.run_all()
+    assert set(statuses.values()) == {'finished'}
+    starts = dict(grid.calls)
+    assert starts['stage1/seed0'] is None
+    assert starts['stage2/seed1'] == str(tmp_path / 'work' / 'stage1' /
+                                         'seed1' / 'final.pth')
+    assert starts['stage3/seed0'].endswith('stage2/seed0/final.pth')
+    # finished runs are skipped by the next invocation
+    again = ToyGrid(tmp_path, ['stage3'], [0, 1])
+    assert set(again.run_all().values()) == {'done'} and again.calls == []
+
+
+def test_a_failed_run_is_recorded_blocks_its_dependents_and_is_retried(
+        tmp_path):
+    grid = ToyGrid(tmp_path, ['stage2', 'base'], [0], fail=['stage1'])
+    statuses = grid.run_all()
+    assert statuses == {'base/seed0': 'finished', 'stage1/seed0': 'failed',
+                        'stage2/seed0': 'blocked'}
+    record = json.load(open(tmp_path / 'work' / 'stage1' / 'seed0' /
+                            FAILED_FILE))
+    assert record['run'] == 'stage1/seed0' and record['returncode'] == 3
+    assert record['stage'] == 'train' and 'loss is nan' in record['log_tail']
+    assert [f['run'] for f in grid.stored_failures()] == ['stage1/seed0']
+    assert grid.status(grid.cell('stage1', 0)) == 'failed'
+    retry = ToyGrid(tmp_path, ['stage2', 'base'], [0])
+    assert retry.run_all() == {'base/seed0': 'done',
+                               'stage1/seed0': 'finished',
+                               'stage2/seed0': 'finished'}
+    assert not (tmp_path / 'work' / 'stage1' / 'seed0' /
+                FAILED_FILE).exists()
+    assert retry.stored_failures() == []
+
+
+def test_a_run_another_process_holds_is_left_to_it(tmp_path):
+    grid = ToyGrid(tmp_path, ['base'], [0, 1])
+    with run_lock(str(tmp_path / 'work' / 'base' / 'seed1')) as mine:
+        assert mine
+        statuses = grid.run_all()
+    assert statuses == {'base/seed0': 'finished', 'base/seed1': 'elsewhere'}
+    assert '[toy] base/seed1: skipped, another process runs it' in grid.lines
+
+
+def test_a_run_whose_start_trains_elsewhere_is_put_off_to_the_end(
+        tmp_path):
+    stage1 = tmp_path / 'work' / 'stage1' / 'seed0'
+    grid = ToyGrid(tmp_path, ['stage2', 'base'], [0, 1])
+    held, release = threading.Event(), threading.Event()
+
+    def other_process():  # trains stage1/seed0 for a while
+        with run_lock(str(stage1)):
+            held.set()
+            release.wait(10)
+            ToyGrid(tmp_path, ['stage1'], [0]).execute(
+                Cell('stage1', 0, str(stage1)), None)
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    held.wait(10)
+    timer = threading.Timer(0.5, release.set)
+    timer.start()
+    statuses = grid.run_all()
+    thread.join()
+    order = [k for k, _ in grid.calls]
+    # everything else first, stage2/seed0 last, from the other's checkpoint
+    assert order == ['base/seed0', 'base/seed1', 'stage1/seed1',
+                     'stage2/seed1', 'stage2/seed0']
+    assert statuses['stage1/seed0'] == 'elsewhere'
+    assert dict(grid.calls)['stage2/seed0'] == str(stage1 / 'final.pth')
+
+
+def test_archive_and_restore_round_trip_on_the_same_data_only(tmp_path):
+    data = dict(seed=0)
+    grid = ToyGrid(tmp_path, ['stage2'], [0, 1], data_args=data)
+    grid.run_all()
+    results = {(c.method, c.seed): c.result() for c in grid.cells}
+    assert grid.archive(results) == 4
+    archive = tmp_path / 'out' / 'runs' / 'stage2' / 'seed1'
+    assert sorted(os.listdir(archive)) == ['extra.json', 'result.json']
+    # a fresh clone: the work root is gone
+    shutil.rmtree(tmp_path / 'work')
+    fresh = ToyGrid(tmp_path, ['stage2'], [0, 1], data_args=data)
+    assert all(fresh.restorable(c) for c in fresh.cells)
+    assert sorted(fresh.restore()) == ['stage1/seed0', 'stage1/seed1',
+                                       'stage2/seed0', 'stage2/seed1']
+    assert json.load(open(tmp_path / 'work' / 'stage2' / 'seed1' /
+                          'extra.json')) == dict(seed=1)
+    assert set(fresh.run_all().values()) == {'done'}
+    # on other data nothing is restored
+    shutil.rmtree(tmp_path / 'work')
+    other = ToyGrid(tmp_path, ['stage2'], [0], data_args=dict(seed=7))
+    assert other.restore() == []
+    assert '[toy] stage1/seed0: not restored, archived on data generated ' \
+        'with other arguments' in other.lines
+    assert [c.key for c in other.archived()] == [
+        'stage1/seed0', 'stage1/seed1', 'stage2/seed0', 'stage2/seed1']
+
+
+def test_a_run_from_a_restored_run_fails_naming_the_missing_checkpoint(
+        tmp_path):
+    data = dict(seed=0)
+    grid = ToyGrid(tmp_path, ['stage1'], [0], data_args=data)
+    grid.run_all()
+    grid.archive({('stage1', 0): grid.cells[0].result()})
+    shutil.rmtree(tmp_path / 'work')
+    fresh = ToyGrid(tmp_path, ['stage2'], [0], data_args=data)
+    fresh.restore()
+    statuses = fresh.run_all()
+    assert statuses == {'stage1/seed0': 'done', 'stage2/seed0': 'failed'}
+    assert fresh.calls == []  # nothing trained from nothing
+    record = json.load(open(tmp_path / 'work' / 'stage2' / 'seed0' /
+                            FAILED_FILE))
+    assert record['stage'] == 'dependency'
+    assert str(tmp_path / 'work' / 'stage1' / 'seed0' / 'final.pth') in \
+        record['message']
+    assert f"delete {tmp_path / 'out' / 'runs' / 'stage1' / 'seed0'}" in \
+        record['message']
+
+
+def test_status_of_an_unavailable_run(tmp_path):
+
+    class Partial(ToyGrid):
+        def available(self, cell):
+            return cell.method != 'stage1'
+
+    grid = Partial(tmp_path, ['stage1', 'base'], [0])
+    assert grid.run_all() == {'base/seed0': 'finished',
+                              'stage1/seed0': 'unavailable'}
