@@ -1,0 +1,6 @@
+# CDB-W-CE-cls with one robust option of the difficulty hook switched on
+# (weight_floor=0.1): only that option differs from
+# faster-rcnn_lvis-like_cdb-w-ce-cls.py.
+_base_ = './faster-rcnn_lvis-like_cdb-w-ce-cls.py'
+
+custom_hooks = [_base_.custom_hooks[0], dict(_base_.custom_hooks[1], weight_floor=0.1)]
