@@ -219,13 +219,15 @@ class ClsGrid(Grid):
     """
 
     archived_files = ARCHIVED_FILES
+    compared_keys = ('top1', 'many', 'medium', 'few')
 
     def __init__(self, cells: List[Cell], config_dir: str, work_root: str,
                  command_prefix: Sequence[str], out_dir: str,
                  dry_run: bool = False, data_args: Optional[dict] = None,
-                 log=None) -> None:
+                 log=None, retrain_starts: bool = False) -> None:
         super().__init__(cells, METHODS_BY_NAME, work_root, out_dir,
                          data_args=data_args, log=log, tag='cls-bench')
+        self.retrain_starts = retrain_starts
         self.config_dir = config_dir
         self.prefix = list(command_prefix)
         self.dry_run = dry_run
@@ -1110,6 +1112,11 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', default=DATA_ROOT,
                         help='benchmark data, for the report\'s record of '
                         'the generator arguments (the configs name it too)')
+    parser.add_argument('--retrain-starts', action='store_true',
+                        help='when a run starts from a run restored from '
+                        'the archive (which keeps no checkpoint), train '
+                        'that run again and record whether it reproduces '
+                        'the archived figures, instead of failing')
     parser.add_argument('--evaluate', nargs=3,
                         metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
                         help='only test CHECKPOINT with per-class accuracy '
@@ -1136,7 +1143,7 @@ def main(argv=None) -> int:
         make_plan(resolve_methods(args.methods), args.seeds, work_root),
         config_dir, work_root, shlex.split(args.command_prefix), out_dir,
         dry_run=args.dry_run, data_args=None if info is None else
-        info['args'])
+        info['args'], retrain_starts=args.retrain_starts)
     missing = sorted({c.method for c in bench.cells
                       if not bench.available(c)})
     if missing:

@@ -262,6 +262,12 @@ class Grid:
     #: Files of a run's work directory the report reads besides
     #: ``result.json``: archived with it.
     archived_files: Sequence[str] = ()
+    #: Figures of a result compared with the archived one when a run is
+    #: trained again (:meth:`retrain`).
+    compared_keys: Sequence[str] = ()
+    #: Train a finished run without its checkpoint (restored from the
+    #: archive) again when another run starts from it, instead of failing.
+    retrain_starts: bool = False
 
     def __init__(self, cells: List[Cell], methods: Mapping[str, GridMethod],
                  work_root: str, out_dir: str, data_args=None,
@@ -366,27 +372,86 @@ class Grid:
             if cell.done:  # finished while another process held it
                 self.say(cell, 'skipped, done')
                 return 'done'
-            start = None
-            need = self.need(cell)
-            if need is not None:
-                # another invocation may be training it right now
-                wait_for_run(need.work_dir)
-                start = self.start_checkpoint(need)
-                if (start is None or not osp.isfile(start)) and \
-                        not need.done:
-                    return self.blocked(cell, need)
-                if start is None or not osp.isfile(start):
-                    # restored from the archive, which keeps no checkpoint:
-                    # starting from nothing would not be the method
-                    return self.fail(
-                        cell, 'dependency', [], None,
-                        osp.join(need.work_dir, 'train.log'),
-                        message=run_archive.missing_checkpoint_message(
-                            cell.key, need.key,
-                            rel(start) if start else
-                            recorded_checkpoint(need), rel(need.work_dir),
-                            rel(self.archive_dir(need))))
+            start = self.start_of(cell)
+            if start in ('blocked', 'failed'):
+                return start
             return self.execute(cell, start)
+
+    def start_of(self, cell: Cell) -> Optional[str]:
+        """The checkpoint ``cell`` starts from (None: the common start), or
+        its status (``blocked``, ``failed``) when there is none.
+
+        The starting run's checkpoint is missing when that run was restored
+        from the archive: the run fails, naming the checkpoint and how to
+        train its starting run again, unless :attr:`retrain_starts` is set:
+        then the starting run trains again in place
+        (:meth:`retrain`), and the grid goes on from its new checkpoint.
+        """
+        need = self.need(cell)
+        if need is None:
+            return None
+        # another invocation may be training it right now
+        wait_for_run(need.work_dir)
+        start = self.start_checkpoint(need)
+        if start is not None and osp.isfile(start):
+            return start
+        if not need.done:
+            return self.blocked(cell, need)
+        if self.retrain_starts:
+            return self.retrain(need, cell)
+        # restored from the archive, which keeps no checkpoint: starting
+        # from nothing would not be the method
+        return self.fail(
+            cell, 'dependency', [], None, osp.join(need.work_dir, 'train.log'),
+            message=run_archive.missing_checkpoint_message(
+                cell.key, need.key,
+                rel(start) if start else recorded_checkpoint(need),
+                rel(need.work_dir), rel(self.archive_dir(need))))
+
+    def retrain(self, need: Cell, cell: Cell) -> Optional[str]:
+        """Train ``need``, a finished run without its checkpoint, again,
+        so that ``cell`` can start from it.
+
+        The archived result is kept as ``result.archived.json``; the new
+        result records whether it reproduced the archived figures
+        (``reproduces_archive``: every number of :attr:`compared_keys` equal
+        to the archived one, as a deterministic training on the same data
+        and seed gives) and the largest difference. The report then shows
+        the new run.
+
+        Returns:
+            str or None: The new checkpoint, or ``failed``.
+        """
+        with run_lock(need.work_dir, wait=True):
+            start = self.start_checkpoint(need)
+            if start is not None and osp.isfile(start):
+                return start  # another invocation trained it meanwhile
+            result = osp.join(need.work_dir, RESULT_FILE)
+            archived = read_json(result)
+            os.replace(result, osp.join(need.work_dir,
+                                        'result.archived.json'))
+            self.say(need, f'training again: {cell.key} starts from its '
+                     'checkpoint, which the archive does not keep')
+            need_start = self.start_of(need)
+            status = need_start if need_start in ('blocked', 'failed') \
+                else self.execute(need, need_start)
+            if status != 'finished':
+                return self.fail(cell, 'dependency', [], None,
+                                 osp.join(need.work_dir, 'train.log'),
+                                 message=f'training {need.key} again failed')
+            new = need.result()
+            diffs = [abs(new[k] - archived[k]) for k in self.compared_keys
+                     if isinstance(new.get(k), (int, float)) and
+                     isinstance(archived.get(k), (int, float))]
+            new['reproduces_archive'] = bool(diffs) and max(diffs) == 0
+            new['archive_max_difference'] = max(diffs) if diffs else None
+            write_json(result, new)
+            self.say(need, 'trained again: ' + (
+                'reproduces the archived result' if
+                new['reproduces_archive'] else
+                f'differs from the archived result by up to '
+                f'{new["archive_max_difference"]}'))
+            return self.start_checkpoint(need)
 
     def run_all(self) -> Dict[str, str]:
         """Run every cell of the plan; returns ``{key: status}``.

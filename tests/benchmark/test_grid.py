@@ -29,6 +29,8 @@ class ToyGrid(Grid):
     methods whose runs fail."""
 
     archived_files = ('extra.json', )
+    compared_keys = ('value', )
+    offset = 0.0  # added to every value: a training that does not reproduce
 
     def __init__(self, tmp_path, methods, seeds, fail=(), data_args=None):
         work = str(tmp_path / 'work')
@@ -55,7 +57,8 @@ class ToyGrid(Grid):
         with open(osp.join(cell.work_dir, 'extra.json'), 'w') as f:
             json.dump(dict(seed=cell.seed), f)
         finish(cell, dict(method=cell.method, seed=cell.seed,
-                          checkpoint=ckpt, data_args=self.data_args))
+                          checkpoint=ckpt, data_args=self.data_args,
+                          value=cell.seed + 0.5 + self.offset))
         return 'finished'
 
     def start_checkpoint(self, cell):
@@ -215,3 +218,30 @@ def test_status_of_an_unavailable_run(tmp_path):
     grid = Partial(tmp_path, ['stage1', 'base'], [0])
     assert grid.run_all() == {'base/seed0': 'finished',
                               'stage1/seed0': 'unavailable'}
+
+
+@pytest.mark.parametrize('offset', [0.0, 0.25])
+def test_retrain_starts_trains_a_restored_start_again(tmp_path, offset):
+    data = dict(seed=0)
+    grid = ToyGrid(tmp_path, ['stage2'], [1], data_args=data)
+    grid.run_all()
+    grid.archive({(c.method, c.seed): c.result() for c in grid.cells})
+    shutil.rmtree(tmp_path / 'work')
+    fresh = ToyGrid(tmp_path, ['stage3'], [1], data_args=data)
+    fresh.retrain_starts = True
+    fresh.offset = offset
+    fresh.restore()
+    statuses = fresh.run_all()
+    # stage3 starts from stage2, restored: stage2 trains again, and so does
+    # stage1, which stage2 starts from
+    assert [k for k, _ in fresh.calls] == ['stage1/seed1', 'stage2/seed1',
+                                           'stage3/seed1']
+    assert statuses == {'stage1/seed1': 'done', 'stage2/seed1': 'done',
+                        'stage3/seed1': 'finished'}
+    stage2 = tmp_path / 'work' / 'stage2' / 'seed1'
+    result = json.load(open(stage2 / 'result.json'))
+    archived = json.load(open(stage2 / 'result.archived.json'))
+    assert archived['value'] == 1.5
+    assert result['reproduces_archive'] is (offset == 0.0)
+    assert result['archive_max_difference'] == offset
+    assert dict(fresh.calls)['stage3/seed1'] == str(stage2 / 'final.pth')
