@@ -190,8 +190,13 @@ else
 fi
 
 # 5. This package, editable, so configs and tools see the checkout.
+#    pyproject.toml builds with setuptools >= 64 (PEP 660 editable installs);
+#    an environment with an older one lets pip build in isolation.
 say "installing lt_plugins (editable) from $REPO"
-pipi --no-deps --no-build-isolation -e "$REPO" || die "installing lt_plugins failed"
+isolation=--no-build-isolation
+has <<<'import setuptools, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 64)' \
+    || isolation=
+pipi --no-deps $isolation -e "$REPO" || die "installing lt_plugins failed"
 
 "$PY" - <<'PYEOF' >&2 || die "the final import check failed (its error is above)"
 import warnings
