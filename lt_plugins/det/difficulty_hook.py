@@ -18,6 +18,8 @@ from mmengine.model import is_model_wrapper
 
 from lt_plugins.engine.difficulty_hook import DifficultyHookBase
 from .cdb_loss import _CDBWeightedLoss
+from .difficulty_sampler import (find_difficulty_sampler, load_sampler_state,
+                                 save_sampler_state)
 from .fast_lvis_eval import resolve_backend
 from .lvis_per_category_metric import LVISPerCategoryMetric
 
@@ -63,9 +65,13 @@ class CDBDifficultyHook(DifficultyHookBase):
             :class:`~lt_plugins.engine.DifficultyHookBase`.
 
     ``before_train`` refuses, before the first iteration: a missing held-out
-    file, a model without a CDB loss, ``metric='segm'`` on a model without a
-    mask head, and a held-out file whose category ids (in label order)
-    differ from the training set's.
+    file, a run with neither a CDB loss in the model nor a
+    ``DifficultyRepeatFactorSampler`` in the training dataloader,
+    ``metric='segm'`` on a model without a mask head, and a held-out file
+    whose category ids (in label order) differ from the training set's.
+    The sampler gets the weights with the mask of categories ever measured
+    and its state is checkpointed with the hook's (see
+    :mod:`lt_plugins.det.difficulty_sampler`).
     """
 
     metric_name = 'AP'
@@ -111,11 +117,15 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f'{self.ann_file!r} does not exist (cut one with '
                 'tools/make_lvis_heldout.py)')
         losses = cdb_losses(runner.model)
-        if not losses:
+        sampler = find_difficulty_sampler(runner)
+        if not losses and sampler is None:
             raise RuntimeError(
                 'CDBDifficultyHook is configured but the model has no CDB '
-                'loss; set loss_cls=dict(type="CDBCrossEntropyLoss", ...) (or '
-                'CDBFocalLoss / CDBSigmoidFocalLoss) in the head')
+                'loss and the training dataloader no difficulty sampler; set '
+                'loss_cls=dict(type="CDBCrossEntropyLoss", ...) (or '
+                'CDBFocalLoss / CDBSigmoidFocalLoss) in the head, or '
+                'sampler=dict(type="DifficultyRepeatFactorSampler") in '
+                'train_dataloader')
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         # two-stage detectors expose with_mask; the others have no mask head
@@ -135,7 +145,7 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f'the held-out data set has {len(self._classes)} classes and '
                 f'the training set {len(train_classes)}; they must list the '
                 'same classes in the same order')
-        for loss in losses:
+        for loss in losses + ([sampler] if sampler is not None else []):
             if loss.num_classes != len(self._classes):
                 raise ValueError(
                     f'{type(loss).__name__} has num_classes='
@@ -224,3 +234,15 @@ class CDBDifficultyHook(DifficultyHookBase):
     def apply_weights(self, runner, weights: np.ndarray) -> None:
         for loss in cdb_losses(runner.model):
             loss.update_weights(weights)
+        sampler = find_difficulty_sampler(runner)
+        if sampler is not None:
+            # never-measured categories keep the factor of weight 1
+            sampler.update_weights(weights, measured=self.known)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        super().before_save_checkpoint(runner, checkpoint)
+        save_sampler_state(runner, checkpoint)  # seed, epoch, weights
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        super().after_load_checkpoint(runner, checkpoint)
+        load_sampler_state(runner, checkpoint)  # on --resume only
