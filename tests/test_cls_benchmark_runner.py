@@ -721,3 +721,46 @@ def test_cdb_variants_change_one_hook_option(size):
         CDBClsHook(dataloader=dict(hook['dataloader']), **args)
     assert {m.name for m in bench.METHODS if m.versus == 'cdb-w-ce'} == \
         set(expected)
+
+
+@pytest.mark.parametrize('size, epochs, steps, drw', [('e60', 60, [48, 54],
+                                                        48),
+                                                       ('e200', 200,
+                                                        [160, 180], 160)])
+def test_sweep_sizes_are_the_default_configs_on_a_longer_schedule(
+        tmp_path, size, epochs, steps, drw):
+    from mmengine.config import Config
+    out = bench.size_configs(bench.SIZES[size]['size_base'],
+                             str(tmp_path / 'configs'))
+    names = sorted(os.listdir(out))
+    assert names == sorted(f for f in os.listdir(BENCH) if f.endswith('.py'))
+    for name in ('ce.py', 'cdb-w-ce-warmup.py', 'ldam-drw.py', 'crt.py'):
+        cfg = Config.fromfile(osp.join(out, name))
+        default = Config.fromfile(osp.join(BENCH, name))
+        assert cfg.max_epochs == epochs and cfg.lr_steps == steps
+        if name != 'crt.py':  # cRT's stage 2 keeps its own schedule
+            milestones = [s for s in cfg.param_scheduler
+                          if s['type'] == 'MultiStepLR'][0]['milestones']
+            assert milestones == steps
+            assert cfg.train_cfg.max_epochs == epochs
+        else:
+            assert cfg.param_scheduler == default.param_scheduler
+        # nothing but the schedule differs from the default size (LDAM's
+        # deferred re-weighting starts with the first step)
+        if name == 'ldam-drw.py':
+            default.model.head.loss.drw_epoch = drw
+        assert cfg.model == default.model
+        assert cfg.train_dataloader == default.train_dataloader
+    warmup = Config.fromfile(osp.join(out, 'cdb-w-ce-warmup.py'))
+    assert warmup.custom_hooks[0]['warmup_epochs'] == epochs // 3
+    ldam = Config.fromfile(osp.join(out, 'ldam-drw.py'))
+    assert ldam.model.head.loss.drw_epoch == drw
+
+
+def test_size_configs_refuse_a_config_without_a_size_base(tmp_path):
+    src = tmp_path / 'src'
+    src.mkdir()
+    (src / 'odd.py').write_text("_base_ = ['../elsewhere.py']\n")
+    with pytest.raises(ValueError, match='odd.py names neither'):
+        bench.size_configs(bench.SIZES['e60']['size_base'],
+                           str(tmp_path / 'out'), str(src))

@@ -70,7 +70,7 @@ from lt_plugins.engine.run_archive import read_json, write_json
 
 from . import grid
 from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
-                   call, finish, make_plan)
+                   call, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
 from .report import machine_description
 from .stats import mean_std as _mean_std
@@ -153,7 +153,26 @@ SIZES = {
         schedule='ResNet-32 (16-32-64 channels), 200 epochs, batch 128, SGD '
         'lr 0.1, warm-up 5 epochs, lr x0.01 after epochs 160 and 180; '
         'second stages 10 epochs'),
+    # the schedule sweep: the default size trained longer (the method
+    # configs of configs/cls/bench on another size base, written into the
+    # work root by :func:`size_configs`)
+    'e60': dict(
+        size_base='configs/cls/bench/_base_/size_e60.py',
+        work_root='work_dirs/cls_bench_e60',
+        out_dir='docs/cls_bench/e60',
+        schedule='ResNet-32 at half width (8-16-32 channels), 60 epochs, '
+        'batch 128, SGD lr 0.1, warm-up 2 epochs, lr x0.01 after epochs 48 '
+        'and 54; second stages 10 epochs'),
+    'e200': dict(
+        size_base='configs/cls/bench/_base_/size_e200.py',
+        work_root='work_dirs/cls_bench_e200',
+        out_dir='docs/cls_bench/e200',
+        schedule='ResNet-32 at half width (8-16-32 channels), 200 epochs, '
+        'batch 128, SGD lr 0.1, warm-up 5 epochs, lr x0.01 after epochs 160 '
+        'and 180; second stages 10 epochs'),
 }
+#: The size base every method config of configs/cls/bench names.
+DEFAULT_SIZE_BASE = './_base_/size_default.py'
 DATA_ROOT = 'data/cifar_lt_bench'
 
 EVAL_FILE = 'eval.json'
@@ -179,6 +198,46 @@ def resolve_methods(names: Optional[Sequence[str]]) -> List[Method]:
         list[Method]: In :data:`METHODS` order.
     """
     return grid.resolve_methods(METHODS, names, always=(BASELINE, ))
+
+
+def size_configs(size_base: str, out_dir: str,
+                 source_dir: str = osp.join(REPO, 'configs', 'cls',
+                                            'bench')) -> str:
+    """Write every method config of ``source_dir`` on another size base.
+
+    A method config of the benchmark names its size base once
+    (:data:`DEFAULT_SIZE_BASE`) and refers to sizes only through it, so the
+    same text on another base is the method at that size.
+
+    Args:
+        size_base (str): The size base (a path relative to the checkout or
+            absolute).
+        out_dir (str): Where the configs go (one file per method config).
+        source_dir (str): The default size's method configs.
+
+    Returns:
+        str: ``out_dir``.
+
+    Raises:
+        ValueError: If a config that does not inherit another method config
+            names no size base (it would silently train the default size).
+    """
+    base = size_base if osp.isabs(size_base) else osp.join(REPO, size_base)
+    if not osp.isfile(base):
+        raise FileNotFoundError(f'size base {size_base} does not exist')
+    os.makedirs(out_dir, exist_ok=True)
+    for path in sorted(glob.glob(osp.join(source_dir, '*.py'))):
+        with open(path) as f:
+            text = f.read()
+        if repr(DEFAULT_SIZE_BASE) in text:
+            text = text.replace(repr(DEFAULT_SIZE_BASE), repr(base))
+        elif not re.search(r"_base_ = \[?'\./[\w-]+\.py'", text):
+            raise ValueError(f'{path} names neither {DEFAULT_SIZE_BASE} nor '
+                             'another method config as its base')
+        header = (f'# {osp.basename(path)} of {rel(source_dir)} on '
+                  f'{rel(base)} (written by tools/run_cls_benchmark.py)\n')
+        write_text(osp.join(out_dir, osp.basename(path)), header + text)
+    return out_dir
 
 
 def final_checkpoint(work_dir: str) -> Optional[str]:
@@ -1090,8 +1149,10 @@ def parse_args(argv=None):
         'and report it (lt_plugins.benchmark.cifar_lt).',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--size', choices=tuple(SIZES), default='default',
-                        help='default: CPU-sized; large: the papers\' '
-                        'schedule (GPU)')
+                        help='default: CPU-sized, 15 epochs; e60, e200: '
+                        'the same model trained 60 or 200 epochs (schedule '
+                        'sweep); large: the papers\' model and schedule '
+                        '(GPU)')
     parser.add_argument('--methods', nargs='+', default=None,
                         help='methods to run (first stages they need come '
                         f'along); default all: {[m.name for m in METHODS]}')
@@ -1132,7 +1193,13 @@ def main(argv=None) -> int:
     size = SIZES[args.size]
     work_root = args.work_root or osp.join(REPO, size['work_root'])
     out_dir = args.out_dir or osp.join(REPO, size['out_dir'])
-    config_dir = args.config_dir or osp.join(REPO, size['config_dir'])
+    if args.config_dir:
+        config_dir = args.config_dir
+    elif 'size_base' in size:
+        config_dir = size_configs(size['size_base'],
+                                  osp.join(work_root, '_configs'))
+    else:
+        config_dir = osp.join(REPO, size['config_dir'])
     data_root = args.data_root if osp.isabs(args.data_root) else osp.join(
         REPO, args.data_root)
     info = None

@@ -63,6 +63,16 @@ def absolute(path: str) -> str:
     return osp.normpath(osp.join(REPO, path))
 
 
+def write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary name in the same
+    folder (a killed runner never leaves half a file)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def log_tail(path: str, lines: int = 40) -> str:
     """The last ``lines`` lines of a log file ('' if there is none)."""
     if not osp.isfile(path):
