@@ -11,3 +11,4 @@ from lt_plugins import compat  # noqa: F401  (applies the stack fixes)
 from lt_plugins import engine  # noqa: F401  (FreezeAllButHook)
 from . import (ala, backbones, baselines, cdb, datasets,  # noqa: F401
                difficulty_net, evaluation, iwb)
+from .heldout_selection_hook import HeldOutSelectionHook  # noqa: F401
