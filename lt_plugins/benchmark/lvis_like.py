@@ -90,6 +90,8 @@ class Method(GridMethod):
         loss_num_classes (bool): The classification loss takes num_classes.
         rfs (bool): Training set wrapped in ClassBalancedDataset.
         freeze_cls (bool): Only fc_cls trains.
+        cdb_s (bool): The training set is drawn by
+            ``DifficultyRepeatFactorSampler`` (CDB-S for detection).
         hook_options (tuple): Further ``(name, value)`` options of the CDB
             hook (a robust variant).
         pairs (tuple[str]): Methods besides CE (and, on the CDB split, CE
@@ -106,6 +108,7 @@ class Method(GridMethod):
     loss_num_classes: bool = False
     rfs: bool = False
     freeze_cls: bool = False
+    cdb_s: bool = False
     hook_options: Tuple[Tuple[str, object], ...] = ()
     pairs: Tuple[str, ...] = ()
     default: bool = True
@@ -200,6 +203,20 @@ _METHODS = (
            config='faster-rcnn_lvis-like_seesaw-rfs-cdb-split.py',
            split='cdb', rfs=True, loss_num_classes=True,
            pairs=('rfs-cdb-split', 'seesaw-rfs')),
+    # CDB-S for detection: repeat factors from the class difficulty; not in
+    # the default grid until its form is chosen on the development data
+    Method('cdb-s', 'CDB-S (difficulty repeat factors)',
+           config='faster-rcnn_lvis-like_cdb-s.py', split='cdb',
+           cdb_tau='sigmoid', cdb_s=True, pairs=('rfs-cdb-split', ),
+           default=False),
+    Method('cdb-s-rfs-x-difficulty', 'CDB-S (RFS x difficulty factors)',
+           config='faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py',
+           split='cdb', cdb_tau='sigmoid', cdb_s=True,
+           pairs=('rfs-cdb-split', 'cdb-s'), default=False),
+    Method('cdb-s-seesaw', 'CDB-S with Seesaw loss',
+           config='faster-rcnn_lvis-like_cdb-s-seesaw.py', split='cdb',
+           cdb_tau='sigmoid', cdb_s=True, loss_num_classes=True,
+           pairs=('seesaw-rfs-cdb-split', 'cdb-s'), default=False),
 )
 #: The grid's methods by name, every method after the one it starts from.
 METHODS: Dict[str, Method] = {m.name: m for m in _METHODS}
@@ -348,6 +365,9 @@ def size_override(method: Method, data: DataInfo, data_root: str,
     if method.rfs:
         lines.append('train_dataloader = dict(dataset=dict(oversample_thr='
                      f'{data.rfs_threshold(method.split)!r}, dataset=_data))')
+    elif method.cdb_s:
+        lines.append('train_dataloader = dict(dataset=_data, sampler=dict('
+                     f'oversample_thr={data.rfs_threshold(method.split)!r}))')
     else:
         lines.append('train_dataloader = dict(dataset=_data)')
     lines += [
@@ -607,6 +627,9 @@ class Benchmark(Grid):
         extra = []
         if spec.rfs:
             extra.append('train_dataloader.dataset.oversample_thr='
+                         f'{self.data.rfs_threshold(spec.split)!r}')
+        if spec.cdb_s:
+            extra.append('train_dataloader.sampler.oversample_thr='
                          f'{self.data.rfs_threshold(spec.split)!r}')
         config = self.config(cell.method)
         if not self.train(name, config, work_dir, cell.seed, start, extra):

@@ -56,6 +56,12 @@ METHOD_KEYS = {
     'seesaw-rfs': {'model', 'train_dataloader', 'rfs_oversample_thr'},
     'seesaw-rfs-cdb-split': {'model', 'train_dataloader',
                              'rfs_oversample_thr'},
+    'cdb-s': {'train_dataloader', 'custom_hooks', 'cdb_s_form',
+              'rfs_oversample_thr'},
+    'cdb-s-rfs-x-difficulty': {'train_dataloader', 'custom_hooks',
+                               'cdb_s_form', 'rfs_oversample_thr'},
+    'cdb-s-seesaw': {'model', 'train_dataloader', 'custom_hooks',
+                     'cdb_s_form', 'rfs_oversample_thr'},
 }
 
 
@@ -109,11 +115,15 @@ def test_runner_method_table_matches_the_config(method):
         assert hook['dataloader']['dataset']['data_prefix'] == dict(
             img='train2017/')
     assert ('FreezeAllButHook' in hooks) == spec.freeze_cls
+    n = 874 if spec.split == 'full' else 670
     if spec.rfs:
         # LVIS' 1e-3 on ~57k images, scaled to this training split
-        n = 874 if spec.split == 'full' else 670
         assert cfg.train_dataloader.dataset.oversample_thr == \
             pytest.approx(57 / n)
+    sampler = cfg.train_dataloader.sampler
+    assert (sampler.type == 'DifficultyRepeatFactorSampler') == spec.cdb_s
+    if spec.cdb_s:
+        assert sampler.oversample_thr == pytest.approx(57 / n)
 
 
 def test_base_schedule_is_a_scaled_down_1x(ce_cfg):
@@ -182,7 +192,8 @@ class _LargeData:
 # takes seconds, so not all of them)
 @pytest.mark.parametrize('method', ['cdb-rfs', 'cdb-w-ce-cls', 'seesaw',
                                     'cdb-w-ce-cls-momentum',
-                                    'rfs_ce-cls_rfs-stage2', None])
+                                    'rfs_ce-cls_rfs-stage2',
+                                    'cdb-s-rfs-x-difficulty', None])
 def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
     spec = runner.METHODS[method] if method else runner.Method(
         'pretrain', 'pretrain', config=runner.PRETRAIN_CONFIG)
@@ -203,6 +214,12 @@ def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
     assert train.ann_file == _train_set(_cfg(spec.config)).ann_file
     if spec.rfs:
         assert cfg.train_dataloader.dataset.oversample_thr == \
+            pytest.approx(57 / _LargeData.num_images[spec.split])
+    if spec.cdb_s:
+        sampler = cfg.train_dataloader.sampler
+        assert sampler.type == 'DifficultyRepeatFactorSampler'
+        assert sampler.form == _cfg(spec.config).train_dataloader.sampler.form
+        assert sampler.oversample_thr == \
             pytest.approx(57 / _LargeData.num_images[spec.split])
     hooks = {h['type']: h for h in cfg.get('custom_hooks', [])}
     if spec.cdb_tau is not None:
