@@ -21,6 +21,7 @@ from typing import Optional
 import torch
 from mmengine.logging import MessageHub
 
+from lt_plugins.core.validation import check_choice, check_int, check_real
 from .ala.class_balanced import AVG_MODES, class_balanced_weights
 
 
@@ -80,26 +81,18 @@ class DeferredReweightingMixin:
 
     def _init_drw(self, drw_epoch: Optional[int], drw_iter: Optional[int],
                   drw_beta: float, drw_avg_by: str) -> None:
-        for name, value in (('drw_epoch', drw_epoch),
-                            ('drw_iter', drw_iter)):
-            if value is not None and (isinstance(value, bool)
-                                      or int(value) != value
-                                      or int(value) < 0):
-                raise ValueError(f'{name} must be an int >= 0 or None, '
-                                 f'got {value!r}')
+        drw_epoch = check_int('drw_epoch', drw_epoch, 0, allow_none=True)
+        drw_iter = check_int('drw_iter', drw_iter, 0, allow_none=True)
         if drw_epoch is not None and drw_iter is not None:
             raise ValueError(
                 'set drw_epoch (epoch-based loops) or drw_iter (any loop), '
                 f'not both; got drw_epoch={drw_epoch!r}, '
                 f'drw_iter={drw_iter!r}')
-        if not 0.0 <= drw_beta < 1.0:
-            raise ValueError(f'drw_beta must be in [0, 1), got {drw_beta!r}')
-        if drw_avg_by not in AVG_MODES:
-            raise ValueError(f'drw_avg_by must be one of {AVG_MODES}, '
-                             f'got {drw_avg_by!r}')
-        self.drw_epoch = None if drw_epoch is None else int(drw_epoch)
-        self.drw_iter = None if drw_iter is None else int(drw_iter)
-        self.drw_beta = float(drw_beta)
+        self.drw_beta = check_real('drw_beta', drw_beta, 0.0, 1.0,
+                                   high_open=True)
+        check_choice('drw_avg_by', drw_avg_by, AVG_MODES)
+        self.drw_epoch = drw_epoch
+        self.drw_iter = drw_iter
         self.drw_avg_by = drw_avg_by
 
     def _drw_setting(self) -> str:

@@ -49,6 +49,14 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _show(value: Any) -> str:
+    """``repr`` of a value; a numpy scalar as its Python value (``nan``,
+    not ``np.float32(nan)``)."""
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
 def _is_bool(value: Any) -> bool:
     return isinstance(value, (bool, np.bool_))
 
@@ -78,7 +86,7 @@ def check_bool(name: str, value: Any) -> bool:
     """
     if not isinstance(value, bool):
         raise TypeError(f'{name} must be a bool (True or False), got '
-                        f'{value!r} ({_type_name(value)})')
+                        f'{_show(value)} ({_type_name(value)})')
     return value
 
 
@@ -117,12 +125,13 @@ def check_int(name: str,
     valid = format_interval(low, high, low_open, high_open)
     if _is_bool(value) or not isinstance(value, numbers.Integral):
         none = ' or None' if allow_none else ''
-        raise TypeError(f'{name} must be an int, got {value!r} '
+        raise TypeError(f'{name} must be an int, got {_show(value)} '
                         f'({_type_name(value)}); valid: an int in '
                         f'{valid}{none}')
     v = int(value)
     if not _in_range(v, low, high, low_open, high_open):
-        raise ValueError(f'{name} must be an int in {valid}, got {value!r}')
+        raise ValueError(f'{name} must be an int in {valid}, got '
+                         f'{_show(value)}')
     return v
 
 
@@ -164,14 +173,14 @@ def check_real(name: str,
     valid = format_interval(low, high, low_open, high_open)
     if _is_bool(value) or not isinstance(value, numbers.Real):
         none = ' or None' if allow_none else ''
-        raise TypeError(f'{name} must be a real number, got {value!r} '
+        raise TypeError(f'{name} must be a real number, got {_show(value)} '
                         f'({_type_name(value)}); valid: a finite number in '
                         f'{valid}{none}')
     v = float(value)
     if not math.isfinite(v) or not _in_range(v, low, high, low_open,
                                              high_open):
         raise ValueError(f'{name} must be a finite number in {valid}, got '
-                         f'{value!r}')
+                         f'{_show(value)}')
     return v
 
 
@@ -199,7 +208,8 @@ def check_choice(name: str, value: Any, choices: Collection) -> Any:
             ok = False
     if not ok:
         valid = ', '.join(repr(c) for c in choices)
-        raise ValueError(f'{name} must be one of {valid}, got {value!r}')
+        raise ValueError(f'{name} must be one of {valid}, got '
+                         f'{_show(value)}')
     return value
 
 
@@ -241,7 +251,7 @@ def check_real_sequence(name: str,
     if isinstance(value, (str, bytes, dict, set, frozenset)) or \
             not hasattr(value, '__len__') or not hasattr(value, '__iter__'):
         raise TypeError(f'{name} must be a sequence of real numbers in '
-                        f'{valid}, got {value!r} ({_type_name(value)})')
+                        f'{valid}, got {_show(value)} ({_type_name(value)})')
     if isinstance(value, np.ndarray):
         if value.ndim != 1:
             raise ValueError(f'{name} must be 1-d, got an array of shape '
@@ -257,7 +267,7 @@ def check_real_sequence(name: str,
         for i, item in enumerate(items):
             if _is_bool(item) or not isinstance(item, numbers.Real):
                 raise TypeError(f'{name}[{i}] must be a real number, got '
-                                f'{item!r} ({_type_name(item)})')
+                                f'{_show(item)} ({_type_name(item)})')
         arr = np.asarray(items, dtype=np.float64).reshape(-1)
     if length is not None and arr.size != length:
         raise ValueError(f'{name} must have {length} values, got {arr.size}')

@@ -14,9 +14,11 @@ import torch
 import torch.nn as nn
 from mmdet.registry import MODELS
 
-from lt_plugins.core.cdb_loss import (cdb_cross_entropy,
+from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
                                       cdb_sigmoid_focal_loss,
                                       cdb_softmax_focal_loss, reduce_loss)
+from lt_plugins.core.validation import (check_bool, check_choice, check_int,
+                                        check_real)
 
 
 class _CDBWeightedLoss(nn.Module):
@@ -27,21 +29,21 @@ class _CDBWeightedLoss(nn.Module):
         num_outputs (int): Width of the logits: C + 1 for softmax box heads
             (background last), C for sigmoid heads.
         background_weight (float): Weight of the background output of a
-            softmax head; it is never difficulty-weighted.
+            softmax head, finite and >= 0; it is never difficulty-weighted.
         reduction (str): 'none', 'mean' or 'sum'.
-        loss_weight (float): Multiplier of the loss.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
     """
 
     def __init__(self, num_classes: int, num_outputs: int,
                  background_weight: float, reduction: str,
                  loss_weight: float):
         super().__init__()
-        if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f'num_classes must be a positive int, got '
-                             f'{num_classes!r}')
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError(f'reduction must be none, mean or sum, got '
-                             f'{reduction!r}')
+        num_classes = check_int('num_classes', num_classes, 1)
+        check_choice('reduction', reduction, REDUCTIONS)
+        # a negative weight turns the loss into a reward, NaN poisons it
+        background_weight = check_real('background_weight',
+                                       background_weight, 0.0)
+        loss_weight = check_real('loss_weight', loss_weight, 0.0)
         self.num_classes = num_classes
         self.reduction = reduction
         self.loss_weight = loss_weight
@@ -166,6 +168,11 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
                  ignore_index: Optional[int] = None,
                  avg_non_ignore: bool = False,
                  class_weight=None):
+        num_classes = check_int('num_classes', num_classes, 1)
+        check_bool('use_sigmoid', use_sigmoid)
+        ignore_index = check_int('ignore_index', ignore_index,
+                                 allow_none=True)
+        check_bool('avg_non_ignore', avg_non_ignore)
         if use_sigmoid:
             raise ValueError(
                 f'{type(self).__name__} is a softmax loss over C + 1 outputs; '
@@ -231,9 +238,8 @@ class CDBFocalLoss(CDBCrossEntropyLoss):
     """
 
     def __init__(self, num_classes: int, gamma: float = 2.0, **kwargs):
+        gamma = check_real('gamma', gamma, 0.0)
         super().__init__(num_classes, **kwargs)
-        if gamma < 0:
-            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
         self.gamma = gamma
 
     def _per_sample(self, cls_score, label, ignore_index):
@@ -252,8 +258,9 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
     Args:
         num_classes (int): Foreground classes C.
         use_sigmoid (bool): Must be True (mmdet's anchor heads read it).
-        gamma (float): Defaults to 2.0.
-        alpha (float): Defaults to 0.25.
+        gamma (float): Focusing exponent, finite and >= 0. Defaults to 2.0.
+        alpha (float): Positive/negative balance in ``[0, 1]``. Defaults to
+            0.25.
         reduction (str): Defaults to 'mean'.
         loss_weight (float): Defaults to 1.0.
     """
@@ -265,10 +272,13 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
                  alpha: float = 0.25,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0):
+        check_bool('use_sigmoid', use_sigmoid)
         if not use_sigmoid:
             raise ValueError('CDBSigmoidFocalLoss needs use_sigmoid=True')
-        if gamma < 0:
-            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
+        gamma = check_real('gamma', gamma, 0.0)
+        # alpha weighs positives and 1 - alpha negatives; outside [0, 1]
+        # one of them turns negative
+        alpha = check_real('alpha', alpha, 0.0, 1.0)
         super().__init__(num_classes, num_classes, 1.0, reduction,
                          loss_weight)
         self.use_sigmoid = True

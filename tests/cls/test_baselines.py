@@ -138,7 +138,7 @@ def test_count_losses_apply_per_sample_weights_as_mmpretrain_ce(cls):
 @pytest.mark.parametrize('cls', ['LogitAdjustedLoss',
                                  'PostHocLogitAdjustedHead',
                                  'TauNormClsHead'])
-def test_tau_is_any_finite_real_but_not_a_bool(cls):
+def test_tau_is_a_finite_real_at_least_zero_but_not_a_bool(cls):
     def build(tau):
         kw = dict(num_classes=3, tau=tau)
         if cls != 'LogitAdjustedLoss':
@@ -146,15 +146,20 @@ def test_tau_is_any_finite_real_but_not_a_bool(cls):
         return MODELS.build(dict(type=cls, **kw))
 
     for tau, expected in ((np.float32(1.5), 1.5), (np.float64(0.5), 0.5),
-                          (np.int64(2), 2.0), (1, 1.0), (0.75, 0.75)):
+                          (np.int64(2), 2.0), (1, 1.0), (0.75, 0.75),
+                          (0, 0.0)):
         module = build(tau)
         assert type(module.tau) is float and module.tau == expected
-    for bad, match in ((True, 'got True of type bool'),
-                       (np.float32('nan'), 'finite, got nan'),
-                       (float('-inf'), 'finite, got -inf'),
-                       ('1.0', "got '1.0' of type str"),
-                       (None, 'got None')):
-        with pytest.raises(ValueError, match=f'{cls}: tau must be .*{match}'):
+    for bad, error, match in (
+            (True, TypeError, r'got True \(bool\)'),
+            ('1.0', TypeError, r"got '1.0' \(str\)"),
+            (None, TypeError, 'got None'),
+            (np.float32('nan'), ValueError, r'in \[0, inf\), got nan'),
+            (float('-inf'), ValueError, 'got -inf'),
+            # a negative tau strengthens the class prior instead of removing
+            # it (logit adjustment) or widens the norm gap (tau-norm)
+            (-0.5, ValueError, r'in \[0, inf\), got -0.5')):
+        with pytest.raises(error, match=f'{cls}: tau must be .*{match}'):
             build(bad)
 
 

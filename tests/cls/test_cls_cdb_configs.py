@@ -94,7 +94,7 @@ def test_resnet32_has_three_stages_of_five_blocks():
     assert [len(getattr(bb, n)) for n in bb.res_layers] == [5, 5, 5]
     assert [getattr(bb, n)[-1].out_channels for n in bb.res_layers] == [
         16, 32, 64]
-    with pytest.raises(KeyError, match='valid depths'):
+    with pytest.raises(ValueError, match='valid depths'):
         MODELS.build(dict(type='ResNet_CIFAR_Thin', depth=18))
 
 

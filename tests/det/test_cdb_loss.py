@@ -277,6 +277,7 @@ def test_focal_losses_keep_gradients_finite_at_saturated_logits(gamma):
     loss = sfl(pred, target, avg_factor=2.0)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(pred.grad).all()
-    with pytest.raises(ValueError, match='gamma must be >= 0, got -1'):
+    with pytest.raises(ValueError, match=r'gamma must be a finite number in '
+                       r'\[0, inf\), got -1'):
         MODELS.build(dict(type='CDBSigmoidFocalLoss', num_classes=2,
                           gamma=-1.0))

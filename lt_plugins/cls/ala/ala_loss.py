@@ -6,8 +6,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from lt_plugins.cls.class_counts import check_class_counts_arg
 from lt_plugins.cls.deferred_reweighting import (  # noqa: F401
     DeferredReweightingMixin, current_train_epoch)
+from lt_plugins.core.validation import check_real
 from .ala_math import LOG_BASES, ala_logits, quantity_factor
 from .class_balanced import class_balanced_cross_entropy
 from .class_counts_hook import ClassCountsMixin
@@ -49,7 +51,8 @@ class ALALoss(DeferredReweightingMixin, ClassCountsMixin, nn.Module):
         drw_avg_by (str): Normalisation of the weighted loss, ``'weights'``
             (default; ``F.cross_entropy(weight=...)`` as in the LDAM-DRW
             code) or ``'samples'`` (Cui et al.).
-        loss_weight (float): Multiplier of the loss. Defaults to 1.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
+            Defaults to 1.
     """
 
     def __init__(self,
@@ -62,12 +65,14 @@ class ALALoss(DeferredReweightingMixin, ClassCountsMixin, nn.Module):
                  drw_avg_by: str = 'weights',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        loss_weight = check_real('loss_weight', loss_weight, 0.0)
         if str(log_base) not in LOG_BASES:
             raise ValueError(f'log_base must be one of {LOG_BASES}, '
                              f'got {log_base!r}')
         self._init_drw(drw_epoch, drw_iter, drw_beta, drw_avg_by)
         self.log_base = str(log_base)
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = loss_weight
         self._init_class_counts(num_classes, class_counts)
 
     def quantity_factor(self) -> torch.Tensor:

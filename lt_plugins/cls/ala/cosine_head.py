@@ -10,6 +10,8 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from lt_plugins.core.validation import check_bool, check_int, check_real
+
 
 def cosine_logits(feats: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Cosine between every feature and every class weight (ALA eq. 5).
@@ -55,19 +57,18 @@ class ALAHead(ClsHead):
                  topk: Union[int, Tuple[int]] = (1, ),
                  cal_acc: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
-        if int(num_classes) <= 0 or int(in_channels) <= 0:
-            raise ValueError('num_classes and in_channels must be positive, '
-                             f'got {num_classes!r} and {in_channels!r}')
-        if not scale > 0:
-            raise ValueError(f'scale must be positive, got {scale!r}')
+        num_classes = check_int('num_classes', num_classes, 1)
+        in_channels = check_int('in_channels', in_channels, 1)
+        scale = check_real('scale', scale, 0.0, low_open=True)
+        check_bool('cal_acc', cal_acc)
         if isinstance(loss, dict):
             loss = copy.deepcopy(loss)
             loss.setdefault('num_classes', num_classes)
         super().__init__(loss=loss, topk=topk, cal_acc=cal_acc,
                          init_cfg=init_cfg)
-        self.num_classes = int(num_classes)
-        self.in_channels = int(in_channels)
-        self.scale = float(scale)
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.scale = scale
         self.weight = nn.Parameter(torch.empty(num_classes, in_channels))
         with torch.no_grad():
             self.weight.uniform_(-1.0, 1.0)

@@ -3,6 +3,8 @@ from mmpretrain.models.backbones import ResNet
 from mmpretrain.models.backbones.resnet import BasicBlock
 from mmpretrain.registry import MODELS
 
+from lt_plugins.core.validation import check_int
+
 
 @MODELS.register_module()
 class ResNet10(ResNet):
@@ -19,7 +21,7 @@ class ResNet10(ResNet):
     arch_settings = {10: (BasicBlock, (1, 1, 1, 1))}
 
     def __init__(self, depth: int = 10, **kwargs) -> None:
-        if depth != 10:
-            raise KeyError(f'ResNet10 has depth 10, got {depth!r}; use '
-                           "type='ResNet' for other depths")
+        if check_int('depth', depth) != 10:
+            raise ValueError(f'ResNet10 has depth 10, got {depth!r}; use '
+                             "type='ResNet' for other depths")
         super().__init__(depth, **kwargs)

@@ -10,6 +10,8 @@ from mmpretrain.models.backbones import ResNet_CIFAR
 from mmpretrain.models.backbones.resnet import BasicBlock
 from mmpretrain.registry import MODELS
 
+from lt_plugins.core.validation import check_int
+
 
 @MODELS.register_module()
 class ResNet_CIFAR_Thin(ResNet_CIFAR):
@@ -49,9 +51,13 @@ class ResNet_CIFAR_Thin(ResNet_CIFAR):
                  dilations=(1, 1, 1),
                  out_indices=(2, ),
                  **kwargs) -> None:
-        if depth not in self.arch_settings:
-            raise KeyError(f'invalid depth {depth!r} for ResNet_CIFAR_Thin; '
-                           f'valid depths are {sorted(self.arch_settings)}')
+        if check_int('depth', depth) not in self.arch_settings:
+            raise ValueError(f'invalid depth {depth!r} for ResNet_CIFAR_Thin; '
+                             f'valid depths are {sorted(self.arch_settings)}')
+        check_int('stem_channels', stem_channels, 1)
+        check_int('base_channels', base_channels, 1)
+        # the thin ResNets have three stages
+        check_int('num_stages', num_stages, 1, 3)
         super().__init__(
             depth,
             stem_channels=stem_channels,

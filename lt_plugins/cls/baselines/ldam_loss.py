@@ -23,7 +23,9 @@ from mmpretrain.registry import MODELS
 
 from lt_plugins.cls.ala.class_balanced import class_balanced_cross_entropy
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from lt_plugins.cls.class_counts import check_class_counts_arg
 from lt_plugins.cls.deferred_reweighting import DeferredReweightingMixin
+from lt_plugins.core.validation import check_real
 
 
 def ldam_margins(counts: Union[torch.Tensor, Sequence[int]],
@@ -44,8 +46,7 @@ def ldam_margins(counts: Union[torch.Tensor, Sequence[int]],
     if n.numel() == 0 or (n < 0).any() or n.sum() <= 0:
         raise ValueError('class counts must be a non-empty vector of '
                          f'non-negative numbers, not all 0; got {n.tolist()}')
-    if not max_margin > 0:
-        raise ValueError(f'max_margin must be positive, got {max_margin!r}')
+    max_margin = check_real('max_margin', max_margin, 0.0, low_open=True)
     present = n > 0
     m = torch.zeros_like(n)
     m[present] = n[present].pow(-0.25)
@@ -95,7 +96,8 @@ class LDAMLoss(DeferredReweightingMixin, ClassCountsMixin, nn.Module):
             Defaults to 0.9999.
         drw_avg_by (str): ``'weights'`` (default, the LDAM-DRW code's
             ``F.cross_entropy(weight=...)``) or ``'samples'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
+            Defaults to 1.
     """
 
     def __init__(self,
@@ -108,12 +110,11 @@ class LDAMLoss(DeferredReweightingMixin, ClassCountsMixin, nn.Module):
                  drw_avg_by: str = 'weights',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if not max_margin > 0:
-            raise ValueError(f'max_margin must be positive, '
-                             f'got {max_margin!r}')
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        self.max_margin = check_real('max_margin', max_margin, 0.0,
+                                     low_open=True)
+        self.loss_weight = check_real('loss_weight', loss_weight, 0.0)
         self._init_drw(drw_epoch, drw_iter, drw_beta, drw_avg_by)
-        self.max_margin = float(max_margin)
-        self.loss_weight = float(loss_weight)
         self._init_class_counts(num_classes, class_counts)
 
     def margins(self) -> torch.Tensor:

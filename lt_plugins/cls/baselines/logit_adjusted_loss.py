@@ -19,7 +19,8 @@ from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
-from .finite_real import finite_real
+from lt_plugins.cls.class_counts import check_class_counts_arg
+from lt_plugins.core.validation import check_choice, check_real
 
 REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -140,10 +141,12 @@ class LogitAdjustedLoss(ClassCountsMixin, nn.Module):
 
     Args:
         num_classes (int): Number of classes.
-        tau (float): Adjustment scale; the paper's default is 1. Any finite
-            real number (numpy scalars too; not a bool).
+        tau (float): Adjustment scale; the paper's default is 1. A finite
+            number >= 0 (numpy scalars too; not a bool): 0 is plain CE, a
+            negative tau would strengthen the prior instead of removing it.
         class_counts (Sequence[int], optional): Training images per class.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
+            Defaults to 1.
         reduction (str): ``'mean'`` (default), ``'sum'`` or ``'none'``.
     """
 
@@ -154,12 +157,11 @@ class LogitAdjustedLoss(ClassCountsMixin, nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
-        self.tau = finite_real(tau, 'tau', type(self).__name__)
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction must be one of {REDUCTIONS}, got '
-                             f'{reduction!r}')
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        self.tau = check_real(f'{type(self).__name__}: tau', tau, 0.0)
+        check_choice('reduction', reduction, REDUCTIONS)
         self.reduction = reduction
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_real('loss_weight', loss_weight, 0.0)
         self._init_class_counts(num_classes, class_counts)
 
     def log_prior(self) -> torch.Tensor:

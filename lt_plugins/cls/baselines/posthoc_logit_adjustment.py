@@ -18,7 +18,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
-from .finite_real import finite_real
+from lt_plugins.cls.class_counts import check_class_counts_arg
+from lt_plugins.core.validation import check_int, check_real
 from .logit_adjusted_loss import log_class_priors
 
 
@@ -61,8 +62,9 @@ class PostHocLogitAdjustedHead(ClassCountsMixin, LinearClsHead):
     Args:
         num_classes (int): Number of classes.
         in_channels (int): Feature dimension.
-        tau (float): Scale of the adjustment; the paper's default is 1. Any
-            finite real number (numpy scalars too; not a bool).
+        tau (float): Scale of the adjustment; the paper's default is 1. A
+            finite number >= 0 (numpy scalars too; not a bool): 0 gives the
+            CE prediction, a negative tau would add the prior instead.
         class_counts (Sequence[int], optional): Training images per class;
             every class needs at least one (``log 0`` would make a class
             unbeatable).
@@ -76,7 +78,9 @@ class PostHocLogitAdjustedHead(ClassCountsMixin, LinearClsHead):
                  tau: float = 1.0,
                  class_counts: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
-        tau = finite_real(tau, 'tau', type(self).__name__)
+        tau = check_real(f'{type(self).__name__}: tau', tau, 0.0)
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        check_int('in_channels', in_channels, 1)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          **kwargs)
         self.tau = tau

@@ -20,7 +20,7 @@ from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from .finite_real import finite_real
+from lt_plugins.core.validation import check_bool, check_int, check_real
 
 
 def tau_normalize(weight: torch.Tensor, tau: float = 1.0) -> torch.Tensor:
@@ -59,8 +59,9 @@ class TauNormClsHead(LinearClsHead):
         num_classes (int): Number of classes.
         in_channels (int): Feature dimension.
         tau (float): Exponent chosen by the user; defaults to 1. Kang et al.
-            pick it on a validation split, never on the test split. Any
-            finite real number (numpy scalars too; not a bool).
+            pick it on a validation split, never on the test split. A
+            finite number >= 0 (numpy scalars too; not a bool): 0 leaves the
+            classifier as it is, a negative tau would widen the norm gap.
         keep_bias (bool): Add ``fc.bias`` to the normalised logits.
             Defaults to False, as the authors' tau-normalisation code.
         **kwargs: ``loss``, ``topk``, ``cal_acc``, ``init_cfg`` of
@@ -73,11 +74,14 @@ class TauNormClsHead(LinearClsHead):
                  tau: float = 1.0,
                  keep_bias: bool = False,
                  **kwargs) -> None:
-        tau = finite_real(tau, 'tau', type(self).__name__)
+        check_int('num_classes', num_classes, 1)
+        check_int('in_channels', in_channels, 1)
+        tau = check_real(f'{type(self).__name__}: tau', tau, 0.0)
+        check_bool('keep_bias', keep_bias)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          **kwargs)
         self.tau = tau
-        self.keep_bias = bool(keep_bias)
+        self.keep_bias = keep_bias
 
     def tau_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Logits with the tau-normalised classifier, shape (N, C)."""

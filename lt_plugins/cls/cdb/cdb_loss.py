@@ -6,8 +6,9 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from lt_plugins.core.cdb_loss import (cdb_cross_entropy,
+from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
                                       cdb_softmax_focal_loss, reduce_loss)
+from lt_plugins.core.validation import check_choice, check_int, check_real
 
 
 @MODELS.register_module()
@@ -32,8 +33,9 @@ class CDBLoss(nn.Module):
     Args:
         num_classes (int): Number of classes C.
         focal_gamma (float, optional): ``None`` for CDB-W-CE, the focusing
-            exponent (e.g. 2.0) for CDB-W-FL.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.
+            exponent (e.g. 2.0, finite and >= 0) for CDB-W-FL.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
+            Defaults to 1.
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'``.
         ignore_index (int): Label whose samples get loss 0.
     """
@@ -45,15 +47,12 @@ class CDBLoss(nn.Module):
                  reduction: str = 'mean',
                  ignore_index: int = -100) -> None:
         super().__init__()
-        if not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(
-                f'num_classes must be a positive int, got {num_classes!r}')
-        if focal_gamma is not None and not focal_gamma >= 0:
-            raise ValueError(
-                f'focal_gamma must be None or >= 0, got {focal_gamma!r}')
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError(
-                f'reduction must be none, mean or sum, got {reduction!r}')
+        num_classes = check_int('num_classes', num_classes, 1)
+        focal_gamma = check_real('focal_gamma', focal_gamma, 0.0,
+                                 allow_none=True)
+        loss_weight = check_real('loss_weight', loss_weight, 0.0)
+        check_choice('reduction', reduction, REDUCTIONS)
+        ignore_index = check_int('ignore_index', ignore_index)
         self.num_classes = num_classes
         self.focal_gamma = focal_gamma
         self.loss_weight = loss_weight

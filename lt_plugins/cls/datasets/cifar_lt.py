@@ -7,6 +7,7 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from lt_plugins.core.validation import check_bool, check_int, check_real
 from .long_tail_profile import long_tail_counts
 
 SPLITS = ('train', 'heldout', 'test')
@@ -109,12 +110,15 @@ class CIFAR10LT(BaseDataset):
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
-        if not isinstance(heldout_per_class, int) or heldout_per_class < 0:
-            raise ValueError('heldout_per_class must be an int >= 0, got '
-                             f'{heldout_per_class!r}')
+        check_int('heldout_per_class', heldout_per_class, 0)
+        check_int('max_per_class', max_per_class, 1, allow_none=True)
+        check_int('seed', seed, 0)  # numpy seeds are >= 0
+        if test_mode is not None:
+            check_bool('test_mode', test_mode)
         if split == 'heldout' and heldout_per_class == 0:
             raise ValueError("split='heldout' needs heldout_per_class > 0")
         # validated here so that a bad ratio fails before any file is read
+        check_real('imbalance_ratio', imbalance_ratio, 1.0)
         long_tail_counts(1, 2, imbalance_ratio)
         self.split = split
         self.imbalance_ratio = float(imbalance_ratio)

@@ -14,6 +14,8 @@ import mmengine
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from lt_plugins.core.validation import check_bool, check_int
+
 LIST_SPLITS = ('train', 'val', 'test')
 
 
@@ -55,6 +57,9 @@ class ListFileLTDataset(BaseDataset):
         if split not in LIST_SPLITS:
             raise ValueError(
                 f'split must be one of {LIST_SPLITS}, got {split!r}')
+        check_int('num_classes', num_classes, 1, allow_none=True)
+        if test_mode is not None:
+            check_bool('test_mode', test_mode)
         if classes is not None:
             if num_classes is not None and num_classes != len(classes):
                 raise ValueError(f'num_classes={num_classes} but '

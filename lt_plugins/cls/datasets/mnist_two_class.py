@@ -12,6 +12,8 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.mnist import read_sn3_pascalvincent_tensor
 from mmpretrain.registry import DATASETS
 
+from lt_plugins.core.validation import check_bool, check_int, check_real
+
 SPLITS = ('train', 'heldout', 'test')
 FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -105,14 +107,15 @@ class MNISTTwoClassImbalanced(BaseDataset):
                 isinstance(d, int) and 0 <= d <= 9 for d in digits):
             raise ValueError('digits must be two different digits 0-9 '
                              f'(head, tail), got {digits!r}')
-        if not 0.5 <= head_class_ratio < 1:
-            raise ValueError('head_class_ratio must be in [0.5, 1), got '
-                             f'{head_class_ratio!r}')
+        check_real('head_class_ratio', head_class_ratio, 0.5, 1.0,
+                   high_open=True)
         for name, value in (('num_train', num_train),
                             ('heldout_per_class', heldout_per_class),
                             ('test_per_class', test_per_class)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{name} must be an int >= 1, got {value!r}')
+            check_int(name, value, 1)
+        check_int('seed', seed, 0)  # numpy seeds are >= 0
+        if test_mode is not None:
+            check_bool('test_mode', test_mode)
         head = int(round(head_class_ratio * num_train))
         if not 1 <= head < num_train:
             raise ValueError(

@@ -18,6 +18,7 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from torch.func import functional_call
 
+from lt_plugins.core.validation import check_bool, check_choice, check_real
 from .class_weights import difficulty_class_weights
 from .driver_loss import driver_loss
 from .forward_output_cache import ForwardOutputCache, ReplayMismatch
@@ -140,6 +141,16 @@ class DifficultyNetClassifier(ImageClassifier):
                  **kwargs) -> None:
         if head is None:
             raise ValueError('DifficultyNetClassifier needs a head')
+        # checked before the backbone is built
+        driver_loss_weight = check_real('driver_loss_weight',
+                                        driver_loss_weight, 0.0)
+        check_bool('meta_grad', meta_grad)
+        check_choice('meta_grad_impl', meta_grad_impl, META_GRAD_IMPLS)
+        virtual_lr = check_real('virtual_lr', virtual_lr, 0.0, low_open=True,
+                                allow_none=True)
+        # 0 would make the all-zero start's target 0 / 0
+        driver_eps = check_real('driver_eps', driver_eps, 0.0, low_open=True)
+        check_bool('reuse_forward_outputs', reuse_forward_outputs)
         super().__init__(backbone=backbone, neck=neck, head=head, **kwargs)
         num_classes = getattr(self.head, 'num_classes', None)
         if num_classes is None:
@@ -157,15 +168,6 @@ class DifficultyNetClassifier(ImageClassifier):
                              f"{d_cfg['num_classes']} but the head has "
                              f'{num_classes} classes')
         self.difficulty_net = MODELS.build(d_cfg)
-        if driver_loss_weight < 0:
-            raise ValueError('driver_loss_weight must be >= 0, got '
-                             f'{driver_loss_weight}')
-        if meta_grad_impl not in META_GRAD_IMPLS:
-            raise ValueError(f'meta_grad_impl must be one of '
-                             f'{META_GRAD_IMPLS}, got {meta_grad_impl!r}')
-        if virtual_lr is not None and virtual_lr <= 0:
-            raise ValueError(f'virtual_lr must be > 0 or None, got '
-                             f'{virtual_lr}')
         self.num_classes = int(num_classes)
         self.driver_loss_weight = float(driver_loss_weight)
         self.meta_grad = bool(meta_grad)

@@ -3,6 +3,8 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
+from lt_plugins.core.validation import check_int
+
 
 @MODELS.register_module()
 class DifficultyNet(nn.Module):
@@ -21,12 +23,8 @@ class DifficultyNet(nn.Module):
 
     def __init__(self, num_classes: int, hidden_dim: int = 128) -> None:
         super().__init__()
-        if int(num_classes) < 1:
-            raise ValueError(f'num_classes must be >= 1, got {num_classes}')
-        if int(hidden_dim) < 1:
-            raise ValueError(f'hidden_dim must be >= 1, got {hidden_dim}')
-        self.num_classes = int(num_classes)
-        self.hidden_dim = int(hidden_dim)
+        self.num_classes = check_int('num_classes', num_classes, 1)
+        self.hidden_dim = check_int('hidden_dim', hidden_dim, 1)
         self.layers = nn.Sequential(
             nn.Linear(self.num_classes, self.hidden_dim), nn.ReLU(),
             nn.Linear(self.hidden_dim, self.hidden_dim), nn.ReLU(),

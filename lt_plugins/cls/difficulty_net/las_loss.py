@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from lt_plugins.cls.class_counts import check_class_counts_arg
+from lt_plugins.core.validation import check_choice, check_real
 
 LAS_SHAPES = ('concave', 'linear', 'convex')
 
@@ -32,12 +34,11 @@ def label_aware_smoothing(class_counts: torch.Tensor, smooth_head: float,
     Returns:
         Tensor: ``eps``, shape (C,), float.
     """
-    if shape not in LAS_SHAPES:
-        raise ValueError(f'shape must be one of {LAS_SHAPES}, got {shape!r}')
-    for name, v in (('smooth_head', smooth_head), ('smooth_tail',
-                                                   smooth_tail)):
-        if not 0 <= v < 1:
-            raise ValueError(f'{name} must be in [0, 1), got {v}')
+    check_choice('shape', shape, LAS_SHAPES)
+    smooth_head = check_real('smooth_head', smooth_head, 0.0, 1.0,
+                             high_open=True)
+    smooth_tail = check_real('smooth_tail', smooth_tail, 0.0, 1.0,
+                             high_open=True)
     n = class_counts.double()
     span = n.max() - n.min()
     x = (n - n.min()) / span if span > 0 else torch.ones_like(n)
@@ -76,12 +77,13 @@ class LabelAwareSmoothingLoss(ClassCountsMixin, nn.Module):
                  class_counts: Optional[Sequence[int]] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        num_classes = check_class_counts_arg(num_classes, class_counts)
         label_aware_smoothing(torch.ones(2), smooth_head, smooth_tail,
                               shape)  # validate early
         self.smooth_head = float(smooth_head)
         self.smooth_tail = float(smooth_tail)
         self.shape = shape
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_real('loss_weight', loss_weight, 0.0)
         self._init_class_counts(num_classes, class_counts)
 
     def forward(self,

@@ -6,6 +6,8 @@ import torch.nn as nn
 from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.registry import MODELS
 
+from lt_plugins.core.validation import check_int
+
 
 @MODELS.register_module()
 class LWSHead(LinearClsHead):
@@ -25,6 +27,8 @@ class LWSHead(LinearClsHead):
     """
 
     def __init__(self, num_classes: int, in_channels: int, **kwargs) -> None:
+        check_int('num_classes', num_classes, 1)
+        check_int('in_channels', in_channels, 1)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          **kwargs)
         self.scales = nn.Parameter(torch.ones(num_classes))

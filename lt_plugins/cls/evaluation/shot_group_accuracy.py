@@ -13,6 +13,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS, METRICS
 
+from lt_plugins.core.validation import (check_bool, check_int,
+                                        check_real_sequence)
 from ..class_counts import dataset_class_counts
 
 SHOT_GROUPS = ('many', 'medium', 'few')
@@ -32,6 +34,8 @@ def shot_groups(train_counts: Sequence[int],
         np.ndarray: Group names (``'many'``, ``'medium'``, ``'few'``),
         shape (C,).
     """
+    many_thr = check_int('many_thr', many_thr, 0)
+    few_thr = check_int('few_thr', few_thr, 0)
     counts = np.asarray(train_counts)
     if few_thr > many_thr + 1:
         raise ValueError(f'few_thr={few_thr} must not exceed many_thr + 1 = '
@@ -142,11 +146,13 @@ class ShotGroupAccuracy(BaseMetric):
                              f'class_counts={class_counts!r}, '
                              f'train_dataset={train_dataset!r}')
         if class_counts is not None:
-            counts = np.asarray(class_counts)
-            if counts.ndim != 1 or (counts < 0).any():
-                raise ValueError('class_counts must be a flat list of '
-                                 f'counts >= 0, got {class_counts!r}')
+            counts = check_real_sequence('class_counts', class_counts,
+                                         low=0.0)
+            if (counts != np.round(counts)).any():
+                raise ValueError('class_counts must be whole numbers of '
+                                 f'images, got {class_counts!r}')
         shot_groups([], many_thr, few_thr)  # validates the thresholds
+        check_bool('classwise', classwise)
         self._class_counts = (None if class_counts is None else
                               np.asarray(class_counts, dtype=np.int64))
         self._train_dataset = copy.deepcopy(train_dataset)

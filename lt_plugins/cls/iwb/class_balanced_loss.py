@@ -9,6 +9,8 @@ from lt_plugins.cls.ala.class_balanced import (AVG_MODES,
                                                class_balanced_cross_entropy,
                                                class_balanced_weights)
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from lt_plugins.cls.class_counts import check_class_counts_arg
+from lt_plugins.core.validation import check_choice, check_real
 
 
 @MODELS.register_module()
@@ -26,7 +28,8 @@ class ClassBalancedCELoss(ClassCountsMixin, nn.Module):
         avg_by (str): ``'samples'`` (default, Cui et al.: ``sum w_y CE / N``)
             or ``'weights'`` (``sum w_y CE / sum w_y``).
         class_counts (Sequence[int], optional): Training samples per class.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.
+        loss_weight (float): Multiplier of the loss, finite and >= 0.
+            Defaults to 1.
     """
 
     def __init__(self,
@@ -36,14 +39,11 @@ class ClassBalancedCELoss(ClassCountsMixin, nn.Module):
                  class_counts: Optional[Sequence[int]] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f'beta must be in [0, 1), got {beta!r}')
-        if avg_by not in AVG_MODES:
-            raise ValueError(f'avg_by must be one of {AVG_MODES}, '
-                             f'got {avg_by!r}')
-        self.beta = float(beta)
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        self.beta = check_real('beta', beta, 0.0, 1.0, high_open=True)
+        check_choice('avg_by', avg_by, AVG_MODES)
         self.avg_by = avg_by
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_real('loss_weight', loss_weight, 0.0)
         self._init_class_counts(num_classes, class_counts)
 
     def class_weight(self) -> torch.Tensor:

@@ -9,6 +9,9 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from lt_plugins.cls.ala.class_counts_hook import ClassCountsMixin
+from lt_plugins.cls.class_counts import check_class_counts_arg
+from lt_plugins.core.validation import (check_bool, check_choice, check_int,
+                                        check_real)
 from .class_balanced_loss import ClassBalancedCELoss
 from .iwb_math import (KL_DIRECTIONS, KL_REDUCTIONS, iwb_target,
                        number_coefficient, weight_norm_kl)
@@ -53,7 +56,8 @@ class IWBHead(ClassCountsMixin, LinearClsHead):
             (CIFAR-100-LT; ImageNet-LT 0.05, iNaturalist 0.01).
         kl_direction (str): ``'paper'`` (eq. 8 as printed) or ``'reverse'``.
         kl_reduction (str): ``'batchmean'`` (default) or ``'sum'``.
-        kl_weight (float): Multiplier of the KL term. Defaults to 1 (eq. 10).
+        kl_weight (float): Multiplier of the KL term, finite and >= 0.
+            Defaults to 1 (eq. 10).
         detach_target (bool): Stop the gradient through ``P``.
             Defaults to True.
         class_counts (Sequence[int], optional): Training samples per class
@@ -75,25 +79,24 @@ class IWBHead(ClassCountsMixin, LinearClsHead):
                  loss: Union[dict, nn.Module] = dict(
                      type='ClassBalancedCELoss', beta=0.9999),
                  **kwargs) -> None:
-        if kl_direction not in KL_DIRECTIONS:
-            raise ValueError(f'kl_direction must be one of {KL_DIRECTIONS},'
-                             f' got {kl_direction!r}')
-        if kl_reduction not in KL_REDUCTIONS:
-            raise ValueError(f'kl_reduction must be one of {KL_REDUCTIONS},'
-                             f' got {kl_reduction!r}')
-        if not kl_lambda > 0:
-            raise ValueError(f'kl_lambda must be positive, got {kl_lambda!r}')
+        num_classes = check_class_counts_arg(num_classes, class_counts)
+        check_int('in_channels', in_channels, 1)
+        check_choice('kl_direction', kl_direction, KL_DIRECTIONS)
+        check_choice('kl_reduction', kl_reduction, KL_REDUCTIONS)
+        kl_lambda = check_real('kl_lambda', kl_lambda, 0.0, low_open=True)
+        kl_weight = check_real('kl_weight', kl_weight, 0.0)
+        check_bool('detach_target', detach_target)
         if isinstance(loss, dict) and _builds_class_balanced_ce(
                 loss.get('type')):
             loss = copy.deepcopy(loss)
             loss.setdefault('num_classes', num_classes)
         super().__init__(num_classes=num_classes, in_channels=in_channels,
                          loss=loss, **kwargs)
-        self.kl_lambda = float(kl_lambda)
+        self.kl_lambda = kl_lambda
         self.kl_direction = kl_direction
         self.kl_reduction = kl_reduction
-        self.kl_weight = float(kl_weight)
-        self.detach_target = bool(detach_target)
+        self.kl_weight = kl_weight
+        self.detach_target = detach_target
         self._init_class_counts(num_classes, class_counts)
 
     def kl_loss(self, feats: torch.Tensor) -> torch.Tensor:
