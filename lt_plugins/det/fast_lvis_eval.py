@@ -57,7 +57,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.logging import print_log
 
+from lt_plugins.core.validation import check_choice, check_int
+
 BACKENDS = ('auto', 'faster_coco_eval', 'lvis')
+#: What to do with detections of an image or a category that the ground
+#: truth does not have: refuse them (default) or drop them with a warning.
+#: Both backends would drop them without a word, so a wrong label-to-category
+#: mapping would look like a good model.
+UNKNOWN_DETECTIONS = ('error', 'drop')
 # the LVIS protocol's detections per image (``LVISResults(max_dets=300)``)
 LVIS_MAX_DETS = 300
 SUMMARY_KEYS = ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr', 'APc',
@@ -251,6 +258,106 @@ def _check_gt(data: dict, img_ids: List[int]) -> None:
                     'there are none)')
 
 
+def _count_ids(counts: Dict, shown: int = 5) -> str:
+    """``'ids [a, b, ...] (with n, m, ... detections)'`` of the first few."""
+    first = sorted(counts, key=str)[:shown]
+    more = ', ...' if len(counts) > shown else ''
+    return (f'{len(counts)} ids, e.g. {first}{more} (with '
+            f'{[counts[i] for i in first]} detections)')
+
+
+def check_detections(detections: Sequence[dict],
+                     data: dict,
+                     iou_type: str = 'bbox',
+                     unknown_detections: str = 'error',
+                     source: str = 'the LVIS annotations') -> List[dict]:
+    """Refuse result records that no evaluation can score meaningfully.
+
+    Every record needs ``image_id``, ``category_id``, a finite real
+    ``score`` and a ``bbox`` (``segmentation`` for ``segm``). A NaN score
+    would be ranked arbitrarily (the ``lvis`` API then gives AP 1.0 where
+    faster-coco-eval refuses), so both backends refuse it here. A record of
+    an image or a category that ``data`` does not have is refused, or
+    dropped with a warning under ``unknown_detections='drop'``: both
+    backends would ignore it silently.
+
+    Args:
+        detections (Sequence[dict]): Result records.
+        data (dict): The LVIS annotation dict.
+        iou_type (str): ``'bbox'`` or ``'segm'``.
+        unknown_detections (str): ``'error'`` (default) or ``'drop'``.
+        source (str): Where the annotations came from, for the messages.
+
+    Returns:
+        list[dict]: The records (the same objects), without the dropped ones.
+
+    Raises:
+        ValueError: For a record without a required key, a score that is not
+            a finite number, or (with ``'error'``) a record of an unknown
+            image or category; the message gives the counts and the first
+            ids.
+    """
+    check_choice('unknown_detections', unknown_detections,
+                 UNKNOWN_DETECTIONS)
+    known_imgs = {img['id'] for img in data['images']}
+    known_cats = {c['id'] for c in data['categories']}
+    geometry = 'bbox' if iou_type == 'bbox' else 'segmentation'
+    required = ('image_id', 'category_id', 'score', geometry)
+    bad_imgs: Dict = {}
+    bad_cats: Dict = {}
+    keep = []
+    for i, d in enumerate(detections):
+        if not isinstance(d, dict) or any(k not in d for k in required):
+            keys = sorted(d) if isinstance(d, dict) else type(d).__name__
+            missing = [k for k in required
+                       if not isinstance(d, dict) or k not in d]
+            raise ValueError(
+                f'detection {i} has no {missing[0]!r} (it has {keys}); LVIS '
+                f'{iou_type} result records need {list(required)}')
+        score = d['score']
+        try:
+            finite = (not isinstance(score, (bool, str))
+                      and -math.inf < score < math.inf)
+        except TypeError:
+            finite = False
+        if not finite:
+            raise ValueError(
+                f"detection {i} (image {d['image_id']!r}, category "
+                f"{d['category_id']!r}) has score {score!r}; scores must be "
+                'finite numbers (a NaN score cannot be ranked)')
+        img, cat = d['image_id'], d['category_id']
+        unknown = False
+        if img not in known_imgs:
+            bad_imgs[img] = bad_imgs.get(img, 0) + 1
+            unknown = True
+        if cat not in known_cats:
+            bad_cats[cat] = bad_cats.get(cat, 0) + 1
+            unknown = True
+        if not unknown:
+            keep.append(d)
+    if not (bad_imgs or bad_cats):
+        return list(detections)
+    parts = []
+    if bad_cats:
+        parts.append(f'category ids not in the categories of {source} '
+                     f'({_count_ids(bad_cats)})')
+    if bad_imgs:
+        parts.append(f'image ids not in {source} '
+                     f'({_count_ids(bad_imgs)})')
+    n_bad = len(detections) - len(keep)
+    what = (f'{n_bad} of {len(detections)} detections have ' +
+            ' or '.join(parts))
+    if unknown_detections == 'error':
+        raise ValueError(
+            f'{what}. The labels of the model and the categories of the '
+            'annotation file disagree (a wrong label-to-category mapping, or '
+            "another annotation file); pass unknown_detections='drop' to "
+            'evaluate without them')
+    print_log(f'{what}; dropped them (unknown_detections=\'drop\')',
+              logger='current', level=logging.WARNING)
+    return keep
+
+
 def _positive_area(area) -> bool:
     # LVISEval loads records with ``0 < area < inf`` (a NaN area fails too)
     return bool(area > 0 and area < math.inf)
@@ -327,7 +434,8 @@ def evaluate_lvis_ap(gt,
                      img_ids: Optional[Sequence[int]] = None,
                      backend: str = 'auto',
                      nproc: int = 1,
-                     cats_per_chunk: Optional[int] = None) -> LVISAPResult:
+                     cats_per_chunk: Optional[int] = None,
+                     unknown_detections: str = 'error') -> LVISAPResult:
     """LVIS AP of every category and the LVIS summary.
 
     Args:
@@ -350,13 +458,20 @@ def evaluate_lvis_ap(gt,
             about 1 KB per (image, category) pair while evaluating. Defaults
             to 500,000 pairs at a time (e.g. all 1230 categories at once up
             to 406 images, 40 at a time for 12,300 images).
+        unknown_detections (str): ``'error'`` (default): refuse detections
+            of an image or category that ``gt`` does not have; ``'drop'``:
+            evaluate without them and log how many were dropped (see
+            :func:`check_detections`).
 
     Returns:
         LVISAPResult: Per-category AP, summary, precision and recall.
 
     Raises:
         ValueError: For an unknown ``iou_type``/``backend``, ``nproc < 1``,
-            image ids not in ``gt``, ``segm`` results without masks, or
+            image ids not in ``gt``, detections that
+            :func:`check_detections` refuses (a missing key, a score that is
+            not finite, an unknown image or category unless dropped),
+            ``segm`` results without masks, or
             annotations the ``lvis`` API refuses or cannot score (no
             categories, a frequency other than r/c/f, a ground truth of an
             unknown category, an evaluated image without
@@ -367,13 +482,10 @@ def evaluate_lvis_ap(gt,
     if iou_type not in ('bbox', 'segm'):
         raise ValueError(f"iou_type must be 'bbox' or 'segm', got "
                          f'{iou_type!r}')
-    if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
-        raise ValueError(f'nproc must be an int >= 1, got {nproc!r}')
-    if cats_per_chunk is not None and (
-            isinstance(cats_per_chunk, bool)
-            or not isinstance(cats_per_chunk, int) or cats_per_chunk < 1):
-        raise ValueError(f'cats_per_chunk must be None or an int >= 1, got '
-                         f'{cats_per_chunk!r}')
+    check_int('nproc', nproc, 1)
+    check_int('cats_per_chunk', cats_per_chunk, 1, allow_none=True)
+    check_choice('unknown_detections', unknown_detections,
+                 UNKNOWN_DETECTIONS)
     requested = backend
     backend = resolve_backend(backend)
     data = _load_gt(gt)
@@ -388,16 +500,13 @@ def evaluate_lvis_ap(gt,
                 f'{len(unknown)} image ids to evaluate are not in the LVIS '
                 f'annotations (e.g. {unknown[:5]})')
     _check_gt(data, img_ids)
-    stray = {d['image_id'] for d in detections} - known_imgs
-    if stray:
-        raise ValueError(
-            f'detections for image ids that are not in the LVIS annotations '
-            f'(e.g. {sorted(stray, key=str)[:5]})')
-    if iou_type == 'segm' and detections and 'segmentation' not in \
-            detections[0]:
+    if iou_type == 'segm' and detections and isinstance(
+            detections[0], dict) and 'segmentation' not in detections[0]:
         raise ValueError("iou_type='segm' needs detections with a "
                          "'segmentation' (RLE); the first one has keys "
                          f'{sorted(detections[0])}')
+    detections = check_detections(detections, data, iou_type,
+                                  unknown_detections)
     if backend == 'faster_coco_eval' and any(
             a.get('ignore') for a in data['annotations']):
         if requested == 'faster_coco_eval':

@@ -28,7 +28,9 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from lt_plugins import compat
-from .fast_lvis_eval import SUMMARY_KEYS, evaluate_lvis_ap, resolve_backend
+from lt_plugins.core.validation import check_choice, check_int
+from .fast_lvis_eval import (SUMMARY_KEYS, UNKNOWN_DETECTIONS,
+                             evaluate_lvis_ap, resolve_backend)
 from .lvis_result_records import result_records
 from .rank_zero_errors import RankZeroErrorsMixin
 
@@ -56,6 +58,11 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
             'lvis'.
         nproc (int): Processes that share the categories (faster-coco-eval
             only). Defaults to 1.
+        unknown_detections (str): ``'error'`` (default) refuses detections
+            of a category or image that ``ann_file`` does not have;
+            ``'drop'`` evaluates without them and logs how many were
+            dropped. Detections with a score that is not finite are refused
+            either way.
     """
 
     default_prefix: Optional[str] = 'lvis'
@@ -64,8 +71,16 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
                  *args,
                  backend: str = 'auto',
                  nproc: int = 1,
+                 unknown_detections: str = 'error',
                  **kwargs) -> None:
+        check_int('nproc', nproc, 1)
+        check_choice('unknown_detections', unknown_detections,
+                     UNKNOWN_DETECTIONS)
         super().__init__(*args, **kwargs)
+        ann_file = kwargs.get('ann_file', args[0] if args else None)
+        self._source = f'ann_file {ann_file!r}' if ann_file else \
+            'the ground truth'
+        self.unknown_detections = unknown_detections
         proposals = [m for m in self.metrics
                      if m in ('proposal', 'proposal_fast')]
         if proposals and len(proposals) != len(self.metrics):
@@ -78,8 +93,6 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
                 if item not in SUMMARY_KEYS:
                     raise KeyError(f'metric item {item!r} is not an LVIS '
                                    f'result; choose from {SUMMARY_KEYS}')
-        if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
-            raise ValueError(f'nproc must be an int >= 1, got {nproc!r}')
         resolve_backend(backend)
         self.backend = backend
         self.nproc = nproc
@@ -97,6 +110,11 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
         if self._proposals:  # mmdet's own code (class-agnostic recall)
             return super().compute_metrics(results)
         logger: MMLogger = MMLogger.get_current_instance()
+        if not results:
+            raise ValueError(
+                f'{type(self).__name__} has no predictions to evaluate: the '
+                'evaluation dataloader gave no images (check its dataset and '
+                f'{self._source})')
         gts, preds = zip(*results)
         tmp_dir = None
         if self.outfile_prefix is None:
@@ -129,7 +147,7 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
             logger.info(f'results are saved in {osp.dirname(outfile_prefix)}')
             return eval_results
         # the records results2json writes, without the json round trip
-        records = result_records(preds, self.cat_ids)
+        records = result_records(preds, self.cat_ids, self._source)
         for metric in self.metrics:
             logger.info(f'Evaluating {metric}...')
             dets = records[metric]
@@ -137,9 +155,10 @@ class FastLVISMetric(RankZeroErrorsMixin, LVISMetric):
                 logger.info('The testing results of the whole dataset is '
                             'empty.')
                 break
-            res = evaluate_lvis_ap(self._lvis_api, dets, metric,
-                                   img_ids=self.img_ids, backend=self.backend,
-                                   nproc=self.nproc)
+            res = evaluate_lvis_ap(
+                self._lvis_api, dets, metric, img_ids=self.img_ids,
+                backend=self.backend, nproc=self.nproc,
+                unknown_detections=self.unknown_detections)
             if self.classwise:
                 self._classwise(res, metric, eval_results, outfile_prefix,
                                 logger)

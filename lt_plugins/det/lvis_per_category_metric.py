@@ -26,7 +26,9 @@ from mmdet.registry import METRICS
 from mmengine.logging import MMLogger
 
 from lt_plugins import compat
-from .fast_lvis_eval import evaluate_lvis_ap, resolve_backend
+from lt_plugins.core.validation import check_choice, check_int
+from .fast_lvis_eval import (UNKNOWN_DETECTIONS, evaluate_lvis_ap,
+                             resolve_backend)
 from .lvis_result_records import result_records
 from .rank_zero_errors import RankZeroErrorsMixin
 
@@ -59,6 +61,11 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
             numbers either way.
         nproc (int): Processes that share the categories (faster-coco-eval
             only). Defaults to 1.
+        unknown_detections (str): ``'error'`` (default) refuses detections
+            of a category or image that ``ann_file`` does not have;
+            ``'drop'`` evaluates without them and logs how many were
+            dropped. Detections with a score that is not finite are refused
+            either way.
         **kwargs: Other ``LVISMetric`` arguments.
     """
 
@@ -69,7 +76,11 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
                  metric='bbox',
                  backend: str = 'auto',
                  nproc: int = 1,
+                 unknown_detections: str = 'error',
                  **kwargs):
+        check_int('nproc', nproc, 1)
+        check_choice('unknown_detections', unknown_detections,
+                     UNKNOWN_DETECTIONS)
         if ann_file is None or not osp.isfile(ann_file):
             raise FileNotFoundError(
                 f'LVIS annotation file {ann_file!r} does not exist')
@@ -78,11 +89,11 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
             if m not in ('bbox', 'segm'):
                 raise ValueError(f'LVISPerCategoryMetric supports bbox and '
                                  f'segm, got {m!r}')
-        if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
-            raise ValueError(f'nproc must be an int >= 1, got {nproc!r}')
         resolve_backend(backend)  # an unknown or missing backend fails now
         self.backend = backend
         self.nproc = nproc
+        self.unknown_detections = unknown_detections
+        self._source = f'ann_file {ann_file!r}'
 
     def compute_metrics(self, results: list) -> Dict[str, object]:
         """AP summary and per-category AP of each metric.
@@ -94,6 +105,11 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
             dict: See the class docstring.
         """
         logger = MMLogger.get_current_instance()
+        if not results:
+            raise ValueError(
+                f'{type(self).__name__} has no predictions to evaluate: the '
+                'evaluation dataloader gave no images (check its dataset and '
+                f'{self._source})')
         preds = [r[1] for r in results]
         img_ids = sorted({r[0]['img_id'] for r in results})
         lvis_gt = self._lvis_api
@@ -108,7 +124,7 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
                 'the same split')
         eval_results: Dict[str, object] = OrderedDict()
         # the records results2json would write, without the json round trip
-        records = result_records(preds, self.cat_ids)
+        records = result_records(preds, self.cat_ids, self._source)
         for metric in self.metrics:
             if metric not in records:
                 raise ValueError(f"metric 'segm' needs predicted masks; the "
@@ -119,8 +135,9 @@ class LVISPerCategoryMetric(RankZeroErrorsMixin, LVISMetric):
                 logger.info(f'no {metric} detections on the evaluated '
                             'images; every category with ground truth gets '
                             'AP 0')
-            res = evaluate_lvis_ap(lvis_gt, dets, metric, img_ids=img_ids,
-                                   backend=self.backend, nproc=self.nproc)
+            res = evaluate_lvis_ap(
+                lvis_gt, dets, metric, img_ids=img_ids, backend=self.backend,
+                nproc=self.nproc, unknown_detections=self.unknown_detections)
             for k in ('AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'APr',
                       'APc', 'APf'):
                 eval_results[f'{metric}_{k}'] = res.summary[k]

@@ -179,9 +179,12 @@ def test_unusual_inputs_score_as_the_lvis_api(toy_lvis, tmp_path, case):
     gt, dets = case(gt, toy_detections(gt, seed=5))
     ref = lvis_api(gt, dets, 'bbox', tmp_path)
     assert 0.05 < ref[1]['AP'] < 0.95 and ref[1]['APs'] > -1
+    # unknown categories are refused by default (a wrong label mapping);
+    # dropped on request, they score as the lvis API scores them
+    unknown = 'drop' if case is _unknown_category else 'error'
     for backend in ('faster_coco_eval', 'lvis'):
-        assert_same(evaluate_lvis_ap(gt, dets, 'bbox', backend=backend),
-                    *ref)
+        assert_same(evaluate_lvis_ap(gt, dets, 'bbox', backend=backend,
+                                     unknown_detections=unknown), *ref)
 
 
 @pytest.mark.parametrize('iou_type', ['bbox', 'segm'])
