@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS, MODELS
 
 import lt_plugins.cls  # noqa: F401
+from lt_plugins.cls.datasets import long_tail_counts
 
 CDB_DIR = osp.abspath(
     osp.join(osp.dirname(__file__), '..', '..', 'configs', 'cls', 'cdb'))
@@ -228,3 +229,16 @@ def test_authors_code_config_builds_in_a_runner(method, tmp_path):
     runner.model.init_weights()
     assert runner.model.head.fc.bias.detach().unique().tolist() == \
         pytest.approx([-math.log(99)], rel=1e-6)
+
+
+def test_authors_code_training_counts_follow_their_create_imbalance():
+    cfg = Config.fromfile(AUTHORS['ce'])
+    dataset = cfg.train_dataloader.dataset
+    # data_preprocessing.py: sep_train_val keeps 500 - 25 images per class,
+    # create_imbalance takes int(475 * (1 / imbalance) ** (cls / 99))
+    per_class = 500 - dataset.heldout_per_class
+    imb = 1 / dataset.imbalance_ratio
+    theirs = [int(per_class * imb**(cls / 99)) for cls in range(100)]
+    assert long_tail_counts(per_class, 100, dataset.imbalance_ratio) == \
+        theirs
+    assert (theirs[0], theirs[-1], sum(theirs)) == (475, 4, 10302)
