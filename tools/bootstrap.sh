@@ -112,9 +112,9 @@ if ! has <<<'import pkg_resources'; then
     say "installing setuptools>=77.0.3,<81 (mmengine's config loader needs its pkg_resources)"
     pipi "setuptools>=77.0.3,<81" || die "installing setuptools failed"
 fi
-if [ -z "$(version_of numpy)" ] || [ -z "$(version_of pytest)" ]; then
-    say "installing numpy and pytest"
-    pipi "numpy<3" pytest || die "installing numpy / pytest failed"
+if [ -z "$(version_of numpy)" ] || [ -z "$(version_of pytest)" ] || [ -z "$(version_of hypothesis)" ]; then
+    say "installing numpy, pytest and hypothesis"
+    pipi "numpy<3" pytest hypothesis || die "installing numpy / pytest / hypothesis failed"
 fi
 
 # 3. mmcv 2.1.0 with compiled ops. No wheel exists for torch 2.13, so it is
