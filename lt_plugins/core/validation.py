@@ -22,7 +22,7 @@ Nothing here imports torch, mmengine, mmdet or mmpretrain.
 """
 import math
 import numbers
-from typing import Any, Collection, Optional, Sequence
+from typing import Any, Collection, Optional
 
 import numpy as np
 
