@@ -706,6 +706,7 @@ def test_cdb_variants_change_one_hook_option(size):
     paper = Config.fromfile(osp.join(folder, 'cdb-w-ce.py'))
     max_epochs = paper.train_cfg.max_epochs
     expected = {'cdb-w-ce-official': {'tau': 'official_2sigmoid'},
+                'cdb-w-ce-official-cifar': {'tau': 'official_sigmoid'},
                 'cdb-w-ce-warmup': {'warmup_epochs': max_epochs // 3},
                 'cdb-w-ce-momentum': {'difficulty_momentum': 0.5},
                 'cdb-w-ce-floor': {'weight_floor': 0.1}}

@@ -248,7 +248,8 @@ def _row_for(page: str, method: Method) -> str:
 @pytest.mark.parametrize('page,results', sorted(BENCHMARK_PAGES.items()))
 def test_benchmark_page_lists_every_method(page, results):
     text = (REPO / page).read_text()
-    missing = [m for m in RESULTS if m.source == results
+    # a method without a finished run has no figures to list yet
+    missing = [m for m in RESULTS if m.source == results and m.configs
                and not any(f'({Path(c).name})' in text for c in m.configs)]
     assert not missing, (
         f'{page} has no row of {[m.key for m in missing]}; the rows, as '

@@ -102,7 +102,11 @@ METHODS = (
     Method('cdb-w-ce', 'CDB-W-CE'),
     # robust variants of CDB-W-CE (off by default in the hook), each one
     # option changed, reported next to the paper default
-    Method('cdb-w-ce-official', 'CDB-W-CE, official CIFAR tau (<= 2)',
+    Method('cdb-w-ce-official',
+           "CDB-W-CE, authors' ImageNet-LT tau (<= 2)",
+           versus='cdb-w-ce'),
+    Method('cdb-w-ce-official-cifar',
+           "CDB-W-CE, authors' CIFAR-LT tau (< 1)",
            versus='cdb-w-ce'),
     Method('cdb-w-ce-warmup', 'CDB-W-CE, CE warm-up (first third)',
            versus='cdb-w-ce'),
@@ -129,7 +133,8 @@ METHODS = (
 METHODS_BY_NAME = {m.name: m for m in METHODS}
 BASELINE = 'ce'
 #: Methods trained with ``CDBClsHook`` (they write ``cdb_history.json``).
-CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-warmup',
+CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-official-cifar',
+               'cdb-w-ce-warmup',
                'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-s')
 #: A CDB class weight (mean 1 over the classes) below this is counted as
 #: switched off: the class gets less than a twentieth of the average
