@@ -457,3 +457,24 @@ def test_cdb_effect_pairs_categories_with_ce_on_the_same_split(bench):
     assert (bench['out'] / 'cdb_effect.png').stat().st_size > 0
     # without CE on the same split there is nothing to pair with
     assert runner.cdb_effect({'cdb-w-ce': {}}, results['categories']) is None
+
+
+def test_a_stage_2_from_seesaw_starts_without_its_classifier(bench):
+    """Seesaw's fc_cls has two more outputs than a softmax classifier: the
+    stage 2 from it loads the Seesaw detector without fc_cls (and only
+    fc_cls: fc_reg and the rest come from the detector)."""
+    assert bench['run']('--methods', 'seesaw_ce-cls', '--seeds', '0') == 0
+    trains = [c for c in bench['calls']() if c['kind'] == 'train']
+    assert [c['config'] for c in trains] == [
+        'faster-rcnn_lvis-like_pretrain.py',
+        'faster-rcnn_lvis-like_seesaw-cdb-split.py',
+        'faster-rcnn_lvis-like_seesaw_ce-cls.py']
+    stripped = bench['work'] / 'seesaw_ce-cls' / 'seed0' / \
+        'start_without_fc_cls.pth'
+    assert f'load_from={stripped}' in trains[-1]['args']
+    state = torch.load(str(stripped), weights_only=False)['state_dict']
+    assert sorted(state) == ['backbone.conv1.weight',
+                             'roi_head.bbox_head.fc_reg.weight']
+    result = json.load(open(bench['work'] / 'seesaw_ce-cls' / 'seed0' /
+                            'result.json'))
+    assert result['start_from'].endswith('seesaw-cdb-split/seed0/epoch_12.pth')

@@ -90,6 +90,9 @@ class Method(GridMethod):
         loss_num_classes (bool): The classification loss takes num_classes.
         rfs (bool): Training set wrapped in ClassBalancedDataset.
         freeze_cls (bool): Only fc_cls trains.
+        reinit_cls (bool): fc_cls is dropped from the starting checkpoint
+            and trained anew (a stage 2 from a detector whose classifier
+            has another shape, e.g. Seesaw's).
         cdb_s (bool): The training set is drawn by
             ``DifficultyRepeatFactorSampler`` (CDB-S for detection).
         hook_options (tuple): Further ``(name, value)`` options of the CDB
@@ -109,6 +112,7 @@ class Method(GridMethod):
     rfs: bool = False
     freeze_cls: bool = False
     cdb_s: bool = False
+    reinit_cls: bool = False
     hook_options: Tuple[Tuple[str, object], ...] = ()
     pairs: Tuple[str, ...] = ()
     default: bool = True
@@ -203,6 +207,19 @@ _METHODS = (
            config='faster-rcnn_lvis-like_seesaw-rfs-cdb-split.py',
            split='cdb', rfs=True, loss_num_classes=True,
            pairs=('rfs-cdb-split', 'seesaw-rfs')),
+    # the two stage 2s from Seesaw: fc_cls re-initialised (Seesaw's has two
+    # more outputs)
+    Method('seesaw-cdb-split', 'Seesaw, CDB split',
+           config='faster-rcnn_lvis-like_seesaw-cdb-split.py', split='cdb',
+           loss_num_classes=True, pairs=('seesaw', )),
+    Method('seesaw_ce-cls', 'Seesaw -> CE-cls', needs='seesaw-cdb-split',
+           config='faster-rcnn_lvis-like_seesaw_ce-cls.py', split='cdb',
+           freeze_cls=True, reinit_cls=True, pairs=('seesaw-cdb-split', )),
+    Method('seesaw_cdb-w-ce-cls', 'Seesaw -> CDB-W-CE-cls',
+           needs='seesaw-cdb-split',
+           config='faster-rcnn_lvis-like_seesaw_cdb-w-ce-cls.py', split='cdb',
+           cdb_tau='sigmoid', loss_num_classes=True, freeze_cls=True,
+           reinit_cls=True, pairs=('seesaw-cdb-split', 'seesaw_ce-cls')),
     # CDB-S for detection: repeat factors from the class difficulty; not in
     # the default grid until its form is chosen on the development data
     Method('cdb-s', 'CDB-S (difficulty repeat factors)',
@@ -632,7 +649,13 @@ class Benchmark(Grid):
             extra.append('train_dataloader.sampler.oversample_thr='
                          f'{self.data.rfs_threshold(spec.split)!r}')
         config = self.config(cell.method)
-        if not self.train(name, config, work_dir, cell.seed, start, extra):
+        load_from = start
+        if spec.reinit_cls and not last_checkpoint(work_dir):
+            load_from = osp.join(work_dir, 'start_without_fc_cls.pth')
+            strip_class_layers(start, load_from,
+                               ('roi_head.bbox_head.fc_cls', ))
+        if not self.train(name, config, work_dir, cell.seed, load_from,
+                          extra):
             return 'failed'
         ckpt = last_checkpoint(work_dir)
         test_dir = osp.join(work_dir, 'test')

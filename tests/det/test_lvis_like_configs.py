@@ -56,6 +56,11 @@ METHOD_KEYS = {
     'seesaw-rfs': {'model', 'train_dataloader', 'rfs_oversample_thr'},
     'seesaw-rfs-cdb-split': {'model', 'train_dataloader',
                              'rfs_oversample_thr'},
+    'seesaw-cdb-split': {'model', 'train_dataloader'},
+    'seesaw_ce-cls': {'model', 'train_dataloader', 'custom_hooks',
+                      'load_from', 'model_wrapper_cfg'},
+    'seesaw_cdb-w-ce-cls': {'model', 'train_dataloader', 'custom_hooks',
+                            'load_from', 'model_wrapper_cfg'},
     'cdb-s': {'train_dataloader', 'custom_hooks', 'cdb_s_form',
               'rfs_oversample_thr'},
     'cdb-s-rfs-x-difficulty': {'train_dataloader', 'custom_hooks',
@@ -141,7 +146,8 @@ def test_base_schedule_is_a_scaled_down_1x(ce_cfg):
         'annotations/balanced_pretrain.json'
 
 
-@pytest.mark.parametrize('method', ['ce', 'seesaw', 'eqlv2', 'cdb-w-ce'])
+@pytest.mark.parametrize('method', ['ce', 'seesaw', 'eqlv2', 'cdb-w-ce',
+                                    'seesaw_cdb-w-ce-cls'])
 def test_detector_builds_with_100_classes(method):
     cfg = _cfg(runner.METHODS[method].config)
     model = MODELS.build(cfg.model)
@@ -151,6 +157,9 @@ def test_detector_builds_with_100_classes(method):
     expected = 102 if method == 'seesaw' else 101
     assert head.fc_cls.out_features == expected
     assert head.fc_reg.out_features == 4 * 100
+    # the stage 2 from Seesaw keeps its normalised classifier
+    assert (type(head.fc_cls).__name__ == 'NormedLinear') == \
+        method.startswith('seesaw')
 
 
 def test_finetuning_reinitialises_only_the_class_layers(ce_cfg, tmp_path):
