@@ -11,7 +11,6 @@ first measurement they are all 1, so the loss equals plain CE (SPEC section
 from typing import Optional
 
 import torch
-import torch.nn as nn
 from mmdet.registry import MODELS
 
 from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
@@ -19,9 +18,10 @@ from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
                                       cdb_softmax_focal_loss, reduce_loss)
 from lt_plugins.core.validation import (check_bool, check_choice, check_int,
                                         check_real)
+from lt_plugins.engine.difficulty_consumer import DifficultyWeightedModule
 
 
-class _CDBWeightedLoss(nn.Module):
+class _CDBWeightedLoss(DifficultyWeightedModule):
     """Holds the per-class weights of a CDB loss.
 
     Args:
@@ -32,12 +32,21 @@ class _CDBWeightedLoss(nn.Module):
             softmax head, finite and >= 0; it is never difficulty-weighted.
         reduction (str): 'none', 'mean' or 'sum'.
         loss_weight (float): Multiplier of the loss, finite and >= 0.
+        fixed_weights (bool): Train with fixed class weights (1, or set
+            with :meth:`update_weights`, or loaded with a checkpoint)
+            without a :class:`CDBDifficultyHook`. Defaults to False: the
+            loss refuses to train unless the hook serves it (see
+            :mod:`lt_plugins.engine.difficulty_consumer`).
     """
+
+    difficulty_hook_hint = ("dict(type='CDBDifficultyHook', dataloader="
+                            '<held-out dataloader>) (docs/detection.md)')
 
     def __init__(self, num_classes: int, num_outputs: int,
                  background_weight: float, reduction: str,
-                 loss_weight: float):
+                 loss_weight: float, fixed_weights: bool = False):
         super().__init__()
+        self.init_difficulty_consumer(fixed_weights)
         num_classes = check_int('num_classes', num_classes, 1)
         check_choice('reduction', reduction, REDUCTIONS)
         # a negative weight turns the loss into a reward, NaN poisons it
@@ -157,6 +166,9 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
             pass (from ``class_weight=1.0, bg_cls_weight=b``) and
             MaskFormer-family configs give. Other values are refused: the
             class weights of a CDB loss come from the difficulty hook.
+        fixed_weights (bool): Train without a ``CDBDifficultyHook``, with
+            fixed class weights (see :class:`_CDBWeightedLoss`). Defaults to
+            False.
     """
 
     def __init__(self,
@@ -167,7 +179,8 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
                  use_sigmoid: bool = False,
                  ignore_index: Optional[int] = None,
                  avg_non_ignore: bool = False,
-                 class_weight=None):
+                 class_weight=None,
+                 fixed_weights: bool = False):
         num_classes = check_int('num_classes', num_classes, 1)
         check_bool('use_sigmoid', use_sigmoid)
         ignore_index = check_int('ignore_index', ignore_index,
@@ -183,7 +196,7 @@ class CDBCrossEntropyLoss(_CDBWeightedLoss):
                 class_weight, num_classes, background_weight,
                 type(self).__name__)
         super().__init__(num_classes, num_classes + 1, background_weight,
-                         reduction, loss_weight)
+                         reduction, loss_weight, fixed_weights)
         # read by mmdet heads (DETR, DIIHead, SparseRoIHead) to size and
         # activate the classifier, as for CrossEntropyLoss(use_sigmoid=False)
         self.use_sigmoid = False
@@ -263,6 +276,8 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
             0.25.
         reduction (str): Defaults to 'mean'.
         loss_weight (float): Defaults to 1.0.
+        fixed_weights (bool): Train without a ``CDBDifficultyHook``, with
+            fixed class weights. Defaults to False.
     """
 
     def __init__(self,
@@ -271,7 +286,8 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
                  gamma: float = 2.0,
                  alpha: float = 0.25,
                  reduction: str = 'mean',
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 fixed_weights: bool = False):
         check_bool('use_sigmoid', use_sigmoid)
         if not use_sigmoid:
             raise ValueError('CDBSigmoidFocalLoss needs use_sigmoid=True')
@@ -280,7 +296,7 @@ class CDBSigmoidFocalLoss(_CDBWeightedLoss):
         # one of them turns negative
         alpha = check_real('alpha', alpha, 0.0, 1.0)
         super().__init__(num_classes, num_classes, 1.0, reduction,
-                         loss_weight)
+                         loss_weight, fixed_weights)
         self.use_sigmoid = True
         self.gamma = gamma
         self.alpha = alpha

@@ -16,10 +16,13 @@ from mmdet.registry import HOOKS
 from mmengine.evaluator import Evaluator
 from mmengine.model import is_model_wrapper
 
-from lt_plugins.engine.difficulty_hook import DifficultyHookBase
+from lt_plugins.core.validation import check_bool
+from lt_plugins.engine.difficulty_consumer import find_weight_consumers
+from lt_plugins.engine.difficulty_hook import (DifficultyHookBase,
+                                               build_heldout_dataloader)
 from .cdb_loss import _CDBWeightedLoss
-from .difficulty_sampler import (find_difficulty_sampler, load_sampler_state,
-                                 save_sampler_state)
+from .difficulty_sampler import (DifficultyRepeatFactorSampler,
+                                 load_sampler_state, save_sampler_state)
 from .fast_lvis_eval import resolve_backend
 from .lvis_per_category_metric import LVISPerCategoryMetric
 
@@ -65,13 +68,18 @@ class CDBDifficultyHook(DifficultyHookBase):
             :class:`~lt_plugins.engine.DifficultyHookBase`.
 
     ``before_train`` refuses, before the first iteration: a missing held-out
-    file, a run with neither a CDB loss in the model nor a
-    ``DifficultyRepeatFactorSampler`` in the training dataloader,
-    ``metric='segm'`` on a model without a mask head, and a held-out file
-    whose category ids (in label order) differ from the training set's.
-    The sampler gets the weights with the mask of categories ever measured
-    and its state is checkpointed with the hook's (see
-    :mod:`lt_plugins.det.difficulty_sampler`).
+    file, a held-out file without images or without annotations, a run with
+    neither a CDB loss in the model nor a difficulty sampler (one with
+    ``update_weights``, e.g. ``DifficultyRepeatFactorSampler``) in the
+    training dataloader, ``metric='segm'`` on a model without a mask head, a
+    held-out file whose category ids (in label order) differ from the
+    training set's, and a schedule that never measures
+    (:meth:`~lt_plugins.engine.DifficultyHookBase.check_schedule`).
+
+    Every CDB loss and difficulty sampler of the run is served by the hook:
+    it pushes the weights into each. A CDB loss or sampler in a run without
+    this hook refuses to train (its weights would stay 1: plain CE or plain
+    sampling under the CDB name) unless built with ``fixed_weights=True``.
     """
 
     metric_name = 'AP'
@@ -89,6 +97,13 @@ class CDBDifficultyHook(DifficultyHookBase):
         if metric not in ('bbox', 'segm'):
             raise ValueError(f"metric must be 'bbox' or 'segm', got "
                              f'{metric!r}')
+        check_bool('check_overlap', check_overlap)
+        if not isinstance(dataloader, dict):
+            raise TypeError('dataloader must be a dataloader config dict, got '
+                            f'{type(dataloader).__name__}')
+        if ann_file is not None and not isinstance(ann_file, str):
+            raise TypeError(f'ann_file must be a path (str) or None, got '
+                            f'{ann_file!r}')
         self.dataloader_cfg = copy.deepcopy(dataloader)
         if ann_file is None:
             ds = self.dataloader_cfg.get('dataset', {})
@@ -116,9 +131,8 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f'CDBDifficultyHook: held-out annotation file '
                 f'{self.ann_file!r} does not exist (cut one with '
                 'tools/make_lvis_heldout.py)')
-        losses = cdb_losses(runner.model)
-        sampler = find_difficulty_sampler(runner)
-        if not losses and sampler is None:
+        consumers = self.weight_consumers(runner)
+        if not consumers:
             raise RuntimeError(
                 'CDBDifficultyHook is configured but the model has no CDB '
                 'loss and the training dataloader no difficulty sampler; set '
@@ -134,8 +148,13 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f"CDBDifficultyHook: metric='segm' needs a model with a mask "
                 f'head, but {type(model).__name__} has none; use '
                 "metric='bbox' or a Mask R-CNN-type model")
-        self._dataloader = runner.build_dataloader(
-            self.dataloader_cfg, seed=runner.seed)
+        # an empty held-out file fails inside mmengine without its name
+        self._dataloader = build_heldout_dataloader(
+            lambda cfg: runner.build_dataloader(cfg, seed=runner.seed),
+            self.dataloader_cfg, 'CDBDifficultyHook',
+            'cut a held-out split with images with '
+            'tools/make_lvis_heldout.py (--strict refuses to write an empty '
+            'one)')
         heldout = _base_dataset(self._dataloader.dataset)
         self._classes = tuple(heldout.metainfo['classes'])
         train = _base_dataset(runner.train_dataloader.dataset)
@@ -145,11 +164,11 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f'the held-out data set has {len(self._classes)} classes and '
                 f'the training set {len(train_classes)}; they must list the '
                 'same classes in the same order')
-        for loss in losses + ([sampler] if sampler is not None else []):
-            if loss.num_classes != len(self._classes):
+        for consumer in consumers:
+            if consumer.num_classes != len(self._classes):
                 raise ValueError(
-                    f'{type(loss).__name__} has num_classes='
-                    f'{loss.num_classes} but the data set has '
+                    f'{type(consumer).__name__} has num_classes='
+                    f'{consumer.num_classes} but the data set has '
                     f'{len(self._classes)} classes')
         metric = LVISPerCategoryMetric(
             ann_file=self.ann_file, metric=self.metric, prefix='cdb',
@@ -158,6 +177,11 @@ class CDBDifficultyHook(DifficultyHookBase):
         if n_cats != len(self._classes):
             raise ValueError(f'{self.ann_file} has {n_cats} categories but '
                              f'the data set has {len(self._classes)} classes')
+        if not metric._lvis_api.get_ann_ids():
+            raise ValueError(
+                f'CDBDifficultyHook: the held-out split {self.ann_file} has '
+                f'{len(metric._lvis_api.get_img_ids())} images but no '
+                'annotations, so no category can be measured')
         self._check_category_ids(train, metric._lvis_api.get_cat_ids())
         if self.check_overlap:
             self._check_disjoint(train, set(metric._lvis_api.get_img_ids()))
@@ -231,13 +255,22 @@ class CDBDifficultyHook(DifficultyHookBase):
         return np.asarray(metrics[f'cdb/{self.metric}_per_category_ap'],
                           dtype=np.float64)
 
+    def weight_consumers(self, runner) -> list:
+        """Every CDB loss of the model and difficulty sampler of the
+        training dataloader (see
+        :func:`lt_plugins.engine.difficulty_consumer.find_weight_consumers`).
+        """
+        losses, samplers = find_weight_consumers(runner.model,
+                                                 runner.train_dataloader)
+        return losses + samplers
+
     def apply_weights(self, runner, weights: np.ndarray) -> None:
-        for loss in cdb_losses(runner.model):
-            loss.update_weights(weights)
-        sampler = find_difficulty_sampler(runner)
-        if sampler is not None:
-            # never-measured categories keep the factor of weight 1
-            sampler.update_weights(weights, measured=self.known)
+        for consumer in self.weight_consumers(runner):
+            if isinstance(consumer, DifficultyRepeatFactorSampler):
+                # never-measured categories keep the factor of weight 1
+                consumer.update_weights(weights, measured=self.known)
+            else:
+                consumer.update_weights(weights)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         super().before_save_checkpoint(runner, checkpoint)

@@ -16,9 +16,12 @@ import numpy as np
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
 
 from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
-from lt_plugins.core.validation import check_real
+from lt_plugins.core.validation import check_bool, check_int, check_real
+from .difficulty_consumer import attach_hook
+from .safe_output import check_file_name
 
 #: Key of the hook state inside an mmengine checkpoint.
 CHECKPOINT_KEY = 'cdb_difficulty'
@@ -42,6 +45,52 @@ def _check_real(name: str, value, low: float, high: float = math.inf,
         ValueError: If it is NaN, infinite or out of range.
     """
     return check_real(name, value, low, high, low_open)
+
+
+def describe_dataset_cfg(cfg) -> str:
+    """A data set config in a message: its type and the keys that say
+    which samples it holds."""
+    if not isinstance(cfg, dict):
+        return type(cfg).__name__
+    keys = ('data_root', 'ann_file', 'split', 'heldout_per_class',
+            'indices')
+    shown = ', '.join(f'{k}={cfg[k]!r}' for k in keys
+                      if cfg.get(k) not in (None, ''))
+    return f'{cfg.get("type", "data set")}({shown})'
+
+
+def build_heldout_dataloader(build, cfg: dict, owner: str,
+                             hint: str = 'give the hook a held-out split '
+                             'with images of every class'):
+    """``build(cfg)``, with an empty held-out data set named in the error.
+
+    mmengine serialises a data set's samples when it is built and fails on
+    an empty one inside numpy (``need at least one array to concatenate``),
+    which names neither the data set nor its file.
+
+    Args:
+        build (callable): Builds the dataloader from ``cfg``.
+        cfg (dict): The held-out dataloader config.
+        owner (str): The hook's name, for the message.
+        hint (str): What to do, for the message.
+
+    Raises:
+        ValueError: If the data set holds no sample, naming its config.
+    """
+    try:
+        loader = build(cfg)
+    except ValueError as e:
+        if 'need at least one array to concatenate' not in str(e):
+            raise
+        empty = True
+    else:
+        empty = len(loader.dataset) == 0
+    if empty:
+        dataset = cfg.get('dataset') if isinstance(cfg, dict) else None
+        raise ValueError(
+            f'{owner}: the held-out split {describe_dataset_cfg(dataset)} '
+            f'has no images, so no class can be measured; {hint}')
+    return loader
 
 
 class DifficultyHookBase(Hook):
@@ -125,6 +174,14 @@ class DifficultyHookBase(Hook):
             weights are raised to at least ``f`` and normalised to mean 1
             again. Defaults to None (no floor).
 
+    Refused in ``before_train``, before the first iteration: a run in which
+    the hook would never measure (:meth:`check_schedule`: ``interval`` or
+    ``warmup_epochs`` beyond ``max_epochs``, or an iteration-based loop,
+    unless ``measure_before_train``). Every CDB loss and sampler the hook
+    updates is served by it (:meth:`weight_consumers`); one that no hook
+    serves refuses to train on its own
+    (:mod:`lt_plugins.engine.difficulty_consumer`).
+
     Raises:
         TypeError, ValueError: For an argument outside its range, naming it
             and its value, before any training starts.
@@ -148,10 +205,7 @@ class DifficultyHookBase(Hook):
                  difficulty_momentum: Optional[float] = None,
                  warmup_epochs: int = 0,
                  weight_floor: Optional[float] = None):
-        if isinstance(interval, bool) or not isinstance(interval, int) or \
-                interval < 1:
-            raise ValueError(f'interval must be a positive int, got '
-                             f'{interval!r}')
+        interval = check_int('interval', interval, 1)
         if isinstance(tau, str):
             if tau not in TAU_MODES:
                 raise ValueError(f'unknown tau {tau!r}; use a float or one of '
@@ -164,9 +218,9 @@ class DifficultyHookBase(Hook):
         self.eps = _check_real('eps', eps, 0.0, low_open=True)
         self.d_min = _check_real('d_min', d_min, 0.0, 1.0, low_open=True)
         self.power = _check_real('power', power, 0.0, low_open=True)
-        if not isinstance(measure_before_train, bool):
-            raise TypeError('measure_before_train must be a bool, got '
-                            f'{measure_before_train!r}')
+        check_bool('measure_before_train', measure_before_train)
+        check_bool('normalize', normalize)
+        check_file_name('history_file', history_file)
         if tau_max is not None:
             tau_max = _check_real('tau_max', tau_max, 0.0)
             if not isinstance(tau, str):
@@ -184,10 +238,7 @@ class DifficultyHookBase(Hook):
         if weight_floor is not None:
             weight_floor = _check_real('weight_floor', weight_floor, 0.0,
                                        1.0, low_open=True)
-        if isinstance(warmup_epochs, bool) or \
-                not isinstance(warmup_epochs, int) or warmup_epochs < 0:
-            raise ValueError('warmup_epochs must be an int >= 0, got '
-                             f'{warmup_epochs!r}')
+        warmup_epochs = check_int('warmup_epochs', warmup_epochs, 0)
         if warmup_epochs and measure_before_train:
             # one asks for weights in epoch 1, the other for weight 1 there
             raise ValueError(
@@ -228,14 +279,26 @@ class DifficultyHookBase(Hook):
         """Push the (C,) weights into the model (and sampler)."""
         raise NotImplementedError
 
+    def weight_consumers(self, runner) -> list:
+        """The CDB losses and samplers this hook updates.
+
+        Each gets ``attach_difficulty_hook(self)`` in :meth:`before_train`,
+        which is what lets it train (see
+        :mod:`lt_plugins.engine.difficulty_consumer`: a CDB loss or sampler
+        that no hook serves refuses to train).
+        """
+        raise NotImplementedError
+
     # --------------------------------------------------------------- hooks
     def before_train(self, runner) -> None:
-        max_epochs = getattr(runner, 'max_epochs', None)
-        if self.warmup_epochs and isinstance(max_epochs, int) and \
-                self.warmup_epochs >= max_epochs:
-            runner.logger.warning(
-                f'CDB warmup_epochs={self.warmup_epochs} >= max_epochs='
-                f'{max_epochs}: every epoch trains with weight 1')
+        """Check the schedule, serve the consumers, set the first weights.
+
+        Refuses (before the first iteration) a run in which the hook would
+        never measure (:meth:`check_schedule`).
+        """
+        self.check_schedule(runner)
+        for consumer in self.weight_consumers(runner):
+            attach_hook(consumer, self)
         if self.weights is not None:  # restored by --resume
             self.apply_weights(runner, self.weights)
         elif self.measure_before_train:
@@ -246,6 +309,72 @@ class DifficultyHookBase(Hook):
         else:  # SPEC: all weights are 1 before the first measurement
             self.apply_weights(runner,
                                np.ones(len(self.class_names(runner))))
+
+    def check_schedule(self, runner) -> None:
+        """Refuse a run in which this hook would never measure.
+
+        A measurement follows the finished epochs of :meth:`measures_after`
+        and weights the epochs after it. When none of the run's remaining
+        epochs is followed by one (``interval`` or ``warmup_epochs`` beyond
+        ``max_epochs``), every epoch would train with weight 1 and no history
+        would be written: refused, unless ``measure_before_train`` measures
+        before the first epoch or ``--resume`` restored measured weights.
+        When the only measurement follows the last epoch, no epoch trains
+        with its weights: a warning.
+
+        mmengine runs an iteration-based loop (``IterBasedTrainLoop``) as a
+        single epoch that ends with training, so there the hook's only
+        use is ``measure_before_train``; without it the run is refused.
+
+        Args:
+            runner: The mmengine runner.
+
+        Raises:
+            ValueError: Naming ``interval``, ``warmup_epochs`` and
+                ``max_epochs`` (or ``max_iters``), and what would work.
+        """
+        if self.weights is not None or self.measure_before_train:
+            return  # restored weights, or a measurement before epoch 1
+        name = type(self).__name__
+        loop = runner.train_loop
+        if isinstance(loop, IterBasedTrainLoop):
+            raise ValueError(
+                f'{name} measures after training epochs, but this run trains '
+                f'with an iteration-based loop ({type(loop).__name__}, '
+                f'max_iters={loop.max_iters}), which mmengine runs as a '
+                'single epoch that ends with training: no measurement would '
+                'weight any iteration, and the run would train with weight 1 '
+                "throughout. Train by epochs (train_cfg=dict(by_epoch=True, "
+                "max_epochs=...)), or set measure_before_train=True to "
+                'measure once before training')
+        max_epochs = getattr(loop, 'max_epochs', None)
+        if not isinstance(max_epochs, int):
+            return  # a loop without epochs: nothing to check against
+        start = int(runner.epoch)
+        after = [e for e in range(start + 1, max_epochs + 1)
+                 if self.measures_after(e)]
+        warm = (f', warmup_epochs={self.warmup_epochs}'
+                if self.warmup_epochs else '')
+        if not after:
+            resumed = f' (resumed after epoch {start})' if start else ''
+            first = max(self.warmup_epochs, 1)
+            raise ValueError(
+                f'{name}(interval={self.interval}{warm}) never measures in '
+                f'this run: max_epochs={max_epochs}{resumed}, and a '
+                f'measurement follows epoch e only for e >= {first} with '
+                f'(e - {self.warmup_epochs}) % {self.interval} == 0. Every '
+                'epoch would train with weight 1 (plain training under the '
+                'CDB name) and no history would be written. Use an interval '
+                f'below max_epochs (the paper measures after every epoch, '
+                f'interval=1)' + (', fewer warmup_epochs'
+                                  if self.warmup_epochs else '') +
+                ', or measure_before_train=True')
+        if after[0] >= max_epochs:
+            runner.logger.warning(
+                f'{name}(interval={self.interval}{warm}) with max_epochs='
+                f'{max_epochs}: the only measurement follows the last '
+                'epoch, so every epoch trains with weight 1; it only records '
+                'the difficulty')
 
     def measures_after(self, epoch: int) -> bool:
         """Whether a measurement follows ``epoch`` finished epochs.

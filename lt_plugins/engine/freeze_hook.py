@@ -28,6 +28,10 @@ class FreezeAllButHook(Hook):
     def __init__(self, trainable: Sequence[str]):
         if isinstance(trainable, str):
             trainable = [trainable]
+        if not isinstance(trainable, (list, tuple)) or not all(
+                isinstance(t, str) and t for t in trainable):
+            raise TypeError('trainable must be a module name or a list of '
+                            f'module names (str), got {trainable!r}')
         if not trainable:
             raise ValueError('trainable must name at least one module')
         self.trainable = tuple(trainable)

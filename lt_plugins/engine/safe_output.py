@@ -45,7 +45,8 @@ from typing import (IO, Any, Dict, Iterable, Iterator, List, Mapping,
                     Optional, Tuple, Union)
 
 __all__ = [
-    'OutputConflictError', 'AtomicOutputs', 'check_outputs', 'same_file'
+    'OutputConflictError', 'AtomicOutputs', 'check_file_name',
+    'check_outputs', 'same_file'
 ]
 
 Paths = Union[Mapping[str, str], Iterable[str], None]
@@ -97,6 +98,35 @@ def _how(a: str, b: str) -> str:
     if _real(a) == _real(b):
         return f'both resolve to {osp.realpath(a)!r}'
     return 'hard links of one file'
+
+
+def check_file_name(name: str, value: Any) -> str:
+    """``value`` if it is a plain file name (no folder part).
+
+    For arguments naming a file that a component writes into a folder it
+    chooses (a hook's file in the work dir): a path there would write
+    somewhere else.
+
+    Args:
+        name (str): Argument name, for the message.
+        value: The given value.
+
+    Returns:
+        str: ``value``.
+
+    Raises:
+        TypeError: If ``value`` is not a str.
+        ValueError: If it is empty, ``.``/``..`` or has a folder part.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f'{name} must be a file name (str), got {value!r} '
+                        f'({type(value).__name__})')
+    if value in ('', '.', '..') or osp.basename(value) != value or \
+            (os.altsep and os.altsep in value):
+        raise ValueError(f'{name} must be a plain file name without a '
+                         f'folder (it is written into the work dir), got '
+                         f'{value!r}')
+    return value
 
 
 def _as_mapping(paths: Paths, kind: str) -> Dict[str, str]:

@@ -154,5 +154,6 @@ def test_crt_retrains_only_the_classifier_with_balanced_sampling():
     model = MODELS.build(cfg.model)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable == ['head.fc.weight', 'head.fc.bias']
-    assert cfg.train_dataloader.sampler == dict(type='CDBSampler')
+    assert cfg.train_dataloader.sampler == dict(type='CDBSampler',
+                                                fixed_weights=True)
     assert cfg.load_from.endswith('resnet32_cifar100-lt-r100_ce/epoch_200.pth')

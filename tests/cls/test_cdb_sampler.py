@@ -1,4 +1,7 @@
-"""CDBSampler: class frequencies follow w_c / sum(w); disjoint DDP shares."""
+"""CDBSampler: class frequencies follow w_c / sum(w); disjoint DDP shares.
+
+The samplers are built with ``fixed_weights=True``: these tests push the
+weights themselves, as a hook would (see test_cdb_hook_required.py)."""
 import math
 from collections import Counter
 
@@ -21,7 +24,7 @@ def dataset(tmp_path_factory):
 
 
 def test_class_frequencies_follow_weights(dataset):
-    sampler = CDBSampler(dataset, seed=7)
+    sampler = CDBSampler(dataset, fixed_weights=True, seed=7)
     weights = np.array([0.2, 0.5, 1.0, 3.0, 0.1, 2.0, 1.0, 0.7, 0.5, 1.0])
     sampler.update_weights(weights)
     labels = dataset.get_gt_labels()
@@ -39,7 +42,7 @@ def test_class_frequencies_follow_weights(dataset):
 
 
 def test_uniform_inside_a_class(dataset):
-    sampler = CDBSampler(dataset, seed=3)
+    sampler = CDBSampler(dataset, fixed_weights=True, seed=3)
     labels = dataset.get_gt_labels()
     w = np.zeros(10)
     w[9] = 1.0  # only the rarest class (6 images)
@@ -58,18 +61,19 @@ def test_uniform_inside_a_class(dataset):
 
 
 def test_weights_start_at_one_class_balanced(dataset):
-    sampler = CDBSampler(dataset, seed=0)
+    sampler = CDBSampler(dataset, fixed_weights=True, seed=0)
     assert sampler.weights.tolist() == [1.0] * 10
     assert len(sampler) == len(dataset)
 
 
 def test_plan_is_deterministic_per_seed_and_epoch(dataset):
-    a, b = CDBSampler(dataset, seed=11), CDBSampler(dataset, seed=11)
+    a = CDBSampler(dataset, fixed_weights=True, seed=11)
+    b = CDBSampler(dataset, fixed_weights=True, seed=11)
     a.set_epoch(2), b.set_epoch(2)
     assert list(a) == list(b)
     b.set_epoch(3)
     assert list(a) != list(b)
-    c = CDBSampler(dataset, seed=12)
+    c = CDBSampler(dataset, fixed_weights=True, seed=12)
     c.set_epoch(2)
     assert list(a) != list(c)
 
@@ -79,7 +83,7 @@ def test_ddp_shares_are_disjoint_slices_of_one_plan(dataset, monkeypatch):
     for rank in range(3):
         monkeypatch.setattr(sampler_mod, 'get_dist_info',
                             lambda r=rank: (r, 3))
-        s = CDBSampler(dataset, seed=5)
+        s = CDBSampler(dataset, fixed_weights=True, seed=5)
         s.update_weights(np.arange(1, 11, dtype=float))
         s.set_epoch(4)
         shares.append(list(s))
@@ -118,7 +122,7 @@ def _label_at(dataset, i):
 def test_repeat_dataset_epoch_has_times_as_many_draws(dataset):
     from mmengine.dataset import RepeatDataset
     wrapped = RepeatDataset(dataset, times=3)
-    sampler = CDBSampler(wrapped, seed=0)
+    sampler = CDBSampler(wrapped, fixed_weights=True, seed=0)
     assert len(sampler) == len(wrapped) == 3 * len(dataset)
     plan = list(sampler)
     assert len(plan) == 3 * len(dataset) and max(plan) < len(wrapped)
@@ -133,7 +137,7 @@ def test_class_balanced_dataset_draws_the_class_asked_for(dataset):
     from mmengine.dataset import ClassBalancedDataset
     wrapped = ClassBalancedDataset(dataset, oversample_thr=0.2)
     assert len(wrapped) != len(dataset)
-    sampler = CDBSampler(wrapped, seed=0)
+    sampler = CDBSampler(wrapped, fixed_weights=True, seed=0)
     assert len(sampler) == len(wrapped)
     for c in (0, 9):
         w = np.zeros(10)
@@ -157,7 +161,7 @@ def test_concat_dataset_draws_the_class_asked_for(dataset, tmp_path):
                               test_per_class=1, seed=1)
     other = CIFAR10LT(root, split='train', imbalance_ratio=1)
     wrapped = ConcatDataset([dataset, other])
-    sampler = CDBSampler(wrapped, seed=0)
+    sampler = CDBSampler(wrapped, fixed_weights=True, seed=0)
     assert len(sampler) == len(dataset) + 200
     w = np.zeros(10)
     w[9] = 1.0  # 6 images in `dataset`, 20 in `other`

@@ -12,7 +12,8 @@ load_from = 'work_dirs/resnet32_cifar100-lt-r100_ce/epoch_200.pth'
 
 model = dict(type='FrozenEncoderClassifier', trainable=('head', ))
 # class-balanced sampling: CDBSampler with its class weights left at 1
-train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler'))
+train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler',
+                                     fixed_weights=True))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))

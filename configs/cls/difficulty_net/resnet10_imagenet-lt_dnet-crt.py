@@ -16,7 +16,7 @@ load_from = 'work_dirs/resnet10_imagenet-lt_difficulty-net/epoch_180.pth'
 model = dict(type='FrozenEncoderClassifier', trainable=('head', ))
 train_dataloader = dict(
     batch_size=32,  # x 4 GPUs = 128, as the official code
-    sampler=dict(_delete_=True, type='CDBSampler'))
+    sampler=dict(_delete_=True, type='CDBSampler', fixed_weights=True))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=2e-4))

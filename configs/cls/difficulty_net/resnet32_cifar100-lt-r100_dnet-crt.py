@@ -33,7 +33,8 @@ train_dataset = dict(
     pipeline=train_pipeline)
 # class-balanced sampling: CDBSampler with its class weights left at 1
 train_dataloader = dict(
-    dataset=train_dataset, sampler=dict(_delete_=True, type='CDBSampler'))
+    dataset=train_dataset,
+    sampler=dict(_delete_=True, type='CDBSampler', fixed_weights=True))
 val_dataloader = dict(dataset=dict(heldout_per_class=heldout_per_class))
 test_dataloader = val_dataloader
 val_evaluator = dict(train_dataset=train_dataset)

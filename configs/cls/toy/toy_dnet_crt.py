@@ -9,7 +9,8 @@ _base_ = ['./toy_cifar10-lt_ce.py']
 load_from = 'work_dirs/toy_difficulty_net/epoch_2.pth'
 
 model = dict(type='FrozenEncoderClassifier', trainable=('head', ))
-train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler'))
+train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler',
+                                     fixed_weights=True))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))

@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from mmpretrain.registry import HOOKS
 
 from lt_plugins.cls.class_counts import dataset_class_counts
+from lt_plugins.core.validation import check_bool
 
 
 class ClassCountsMixin:
@@ -114,7 +115,7 @@ class ClassCountsHook(Hook):
     priority = 'VERY_HIGH'
 
     def __init__(self, overwrite: bool = False) -> None:
-        self.overwrite = overwrite
+        self.overwrite = check_bool('overwrite', overwrite)
 
     @staticmethod
     def _targets(runner) -> list:

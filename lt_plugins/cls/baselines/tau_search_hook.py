@@ -25,6 +25,7 @@ from mmpretrain.registry import HOOKS
 from torch.utils.data import DataLoader
 
 from lt_plugins.engine.run_archive import write_json
+from lt_plugins.engine.safe_output import check_file_name
 
 from ..cdb.cdb_cls_hook import per_class_accuracy
 from ..heldout_loader import build_heldout_loader, heldout_loader_cfg
@@ -121,7 +122,7 @@ class PostHocTauSearchHook(Hook):
         if repeated:
             raise ValueError(f'PostHocTauSearchHook: taus repeat {repeated}')
         self.taus: List[float] = taus
-        self.result_file = result_file
+        self.result_file = check_file_name('result_file', result_file)
         self._dataloader = heldout_loader_cfg(dataloader)
         self.result: Optional[dict] = None
 

@@ -8,7 +8,9 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from torch.utils.data import DataLoader
 
-from lt_plugins.engine.difficulty_hook import DifficultyHookBase
+from lt_plugins.engine.difficulty_consumer import find_weight_consumers
+from lt_plugins.engine.difficulty_hook import (DifficultyHookBase,
+                                               build_heldout_dataloader)
 
 from ..class_counts import dataset_class_counts
 from ..evaluation import ShotGroupAccuracy
@@ -58,6 +60,16 @@ class CDBClsHook(DifficultyHookBase):
                              dataloader=dict(batch_size=128, num_workers=2,
                                              dataset=heldout_dataset))]
 
+    ``before_train`` refuses, before the first iteration: neither a CDB
+    loss nor a ``CDBSampler`` in the run, an empty held-out split (naming
+    it), class counts or names that disagree, a held-out split sharing
+    images with the training set, and a schedule that never measures
+    (:meth:`~lt_plugins.engine.DifficultyHookBase.check_schedule`). Every
+    CDB loss and ``CDBSampler`` of the run is served by the hook; one in a
+    run without it refuses to train (its weights would stay 1: plain CE or
+    class-balanced sampling under the CDB name) unless built with
+    ``fixed_weights=True``.
+
     Args:
         dataloader (dict): Config of the held-out dataloader (as
             ``val_dataloader``). Without a sampler it gets
@@ -80,7 +92,9 @@ class CDBClsHook(DifficultyHookBase):
     # ------------------------------------------------------------ helpers
     @property
     def dataloader(self) -> DataLoader:
-        self._dataloader = build_heldout_loader(self._dataloader)
+        # an empty held-out split fails inside mmengine without its name
+        self._dataloader = build_heldout_dataloader(
+            build_heldout_loader, self._dataloader, 'CDBClsHook')
         return self._dataloader
 
     @staticmethod
@@ -88,14 +102,12 @@ class CDBClsHook(DifficultyHookBase):
         return model.module if is_model_wrapper(model) else model
 
     def _find_targets(self, runner) -> List:
-        """Every CDB loss of the model, then the train sampler if CDB-S."""
-        targets = [
-            m for m in self._unwrap(runner.model).modules()
-            if hasattr(m, 'update_weights') and hasattr(m, 'class_weight')
-        ]
-        sampler = getattr(runner.train_dataloader, 'sampler', None)
-        if hasattr(sampler, 'update_weights'):
-            targets.append(sampler)
+        """Every CDB loss of the model, then the train sampler if CDB-S
+        (:func:`~lt_plugins.engine.difficulty_consumer.find_weight_consumers`).
+        """
+        losses, samplers = find_weight_consumers(
+            self._unwrap(runner.model), runner.train_dataloader)
+        targets = losses + samplers
         if not targets:
             raise RuntimeError(
                 'CDBClsHook found neither a CDB loss (e.g. '
@@ -135,9 +147,15 @@ class CDBClsHook(DifficultyHookBase):
             self._targets = self._find_targets(runner)
         return int(self._targets[0].num_classes)
 
+    def weight_consumers(self, runner) -> List:
+        if not self._targets:
+            self._targets = self._find_targets(runner)
+        return list(self._targets)
+
     def before_train(self, runner) -> None:
         self._targets = self._find_targets(runner)
-        # fail early on a class-count mismatch or names JSON cannot hold
+        # builds the held-out loader (an empty split fails here, named) and
+        # fails early on a class-count mismatch or names JSON cannot hold
         self.class_names(runner)
         self._check_disjoint(runner)
         self._check_shot_counts(runner)

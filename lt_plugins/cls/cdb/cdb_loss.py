@@ -3,16 +3,16 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 
 from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
                                       cdb_softmax_focal_loss, reduce_loss)
 from lt_plugins.core.validation import check_choice, check_int, check_real
+from lt_plugins.engine.difficulty_consumer import DifficultyWeightedModule
 
 
 @MODELS.register_module()
-class CDBLoss(nn.Module):
+class CDBLoss(DifficultyWeightedModule):
     """Class-difficulty weighted softmax CE or focal loss (paper eqs. 12-14).
 
     ``loss_i = w_{y_i} * CE_i`` (CDB-W-CE, ``focal_gamma=None``) or
@@ -23,7 +23,10 @@ class CDBLoss(nn.Module):
     The weights ``w`` live in the buffer ``class_weight`` (ones until the
     first difficulty measurement); :class:`CDBClsHook` sets them with
     :meth:`update_weights`. Being a buffer they are part of the model's
-    state dict, hence of every checkpoint.
+    state dict, hence of every checkpoint. Without the hook the weights would
+    stay 1 (plain CE under the CDB name), so the loss refuses to train unless
+    a :class:`CDBClsHook` serves it or it is built with
+    ``fixed_weights=True`` (see :mod:`lt_plugins.engine.difficulty_consumer`).
 
     Example::
 
@@ -38,15 +41,23 @@ class CDBLoss(nn.Module):
             Defaults to 1.
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'``.
         ignore_index (int): Label whose samples get loss 0.
+        fixed_weights (bool): Train with fixed class weights (1, set with
+            :meth:`update_weights`, or loaded with a checkpoint) without a
+            :class:`CDBClsHook`. Defaults to False.
     """
+
+    difficulty_hook_hint = ("dict(type='CDBClsHook', dataloader=<held-out "
+                            "dataloader>) (docs/classification.md)")
 
     def __init__(self,
                  num_classes: int,
                  focal_gamma: Optional[float] = None,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
-                 ignore_index: int = -100) -> None:
+                 ignore_index: int = -100,
+                 fixed_weights: bool = False) -> None:
         super().__init__()
+        self.init_difficulty_consumer(fixed_weights)
         num_classes = check_int('num_classes', num_classes, 1)
         focal_gamma = check_real('focal_gamma', focal_gamma, 0.0,
                                  allow_none=True)

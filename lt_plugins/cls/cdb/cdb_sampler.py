@@ -8,6 +8,8 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmengine.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
+from lt_plugins.core.validation import check_bool, check_int
+from lt_plugins.engine.difficulty_consumer import DifficultyWeightConsumer
 from ..dataset_labels import count_labels, index_labels, num_classes_of
 
 
@@ -63,7 +65,7 @@ def cdb_sampling_plan(labels: np.ndarray, weights: np.ndarray,
 
 
 @DATA_SAMPLERS.register_module()
-class CDBSampler(Sampler):
+class CDBSampler(DifficultyWeightConsumer, Sampler):
     """Class-difficulty based sampler (CDB-S, paper eq. 15).
 
     Every epoch is a plan of ``len(dataset)`` draws (rounded up to a multiple
@@ -76,9 +78,20 @@ class CDBSampler(Sampler):
     :meth:`update_weights` (:class:`CDBClsHook` calls it); a change takes
     effect at the next epoch.
 
+    Iterating the sampler for training requires a :class:`CDBClsHook` that
+    serves it: without one the weights would stay 1 for the whole run,
+    which is class-balanced sampling, not CDB-S, so the sampler refuses
+    (:mod:`lt_plugins.engine.difficulty_consumer`). ``fixed_weights=True``
+    is the opt-out for sampling with fixed weights on purpose, as cRT's
+    class-balanced sampling does.
+
     Example::
 
         train_dataloader = dict(sampler=dict(type='CDBSampler'), ...)
+        custom_hooks = [dict(type='CDBClsHook', dataloader=...)]
+        # class-balanced sampling (cRT), no hook:
+        train_dataloader = dict(sampler=dict(type='CDBSampler',
+                                             fixed_weights=True), ...)
 
     Args:
         dataset: A data set with ``get_gt_labels()``, or mmengine's
@@ -92,13 +105,25 @@ class CDBSampler(Sampler):
         num_classes (int, optional): Defaults to the data set's class count.
         round_up (bool): Pad the plan to a multiple of the world size so all
             ranks draw equally many. Defaults to True.
+        fixed_weights (bool): Sample with fixed weights (1 unless set with
+            :meth:`update_weights`) without a :class:`CDBClsHook`. Defaults to
+            False: a run without the hook is refused.
     """
+
+    difficulty_hook_hint = ("dict(type='CDBClsHook', dataloader=<held-out "
+                            "dataloader>) (docs/classification.md)")
 
     def __init__(self,
                  dataset,
                  seed: Optional[int] = None,
                  num_classes: Optional[int] = None,
-                 round_up: bool = True) -> None:
+                 round_up: bool = True,
+                 fixed_weights: bool = False) -> None:
+        seed = check_int('seed', seed, 0, allow_none=True)
+        num_classes = check_int('num_classes', num_classes, 1,
+                                allow_none=True)
+        check_bool('round_up', round_up)
+        self.init_difficulty_consumer(fixed_weights)
         rank, world_size = get_dist_info()
         self.rank, self.world_size = rank, world_size
         self.dataset = dataset
@@ -151,6 +176,7 @@ class CDBSampler(Sampler):
                                  rng)
 
     def __iter__(self) -> Iterator[int]:
+        self.check_difficulty_hook()
         plan = self.epoch_plan()
         return iter(plan[self.rank:self.total_size:self.world_size].tolist())
 

@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import HOOKS
 
+from lt_plugins.core.validation import check_int
 from .grad_sync import all_reduce_sum_
 from .lr_guard import keep_difficulty_net_lr
 
@@ -71,8 +72,12 @@ class DifficultyNetHook(Hook):
         if not isinstance(meta_dataloader, dict):
             raise TypeError('meta_dataloader must be a data loader config '
                             f'dict, got {type(meta_dataloader).__name__}')
-        if int(interval) < 1:
-            raise ValueError(f'interval must be >= 1, got {interval}')
+        interval = check_int('interval', interval, 1)
+        if accuracy_dataloader is not None and \
+                not isinstance(accuracy_dataloader, dict):
+            raise TypeError('accuracy_dataloader must be a data loader config '
+                            f'dict or None, got '
+                            f'{type(accuracy_dataloader).__name__}')
         self.meta_dataloader_cfg = copy.deepcopy(meta_dataloader)
         if accuracy_dataloader is None:
             accuracy_dataloader = copy.deepcopy(meta_dataloader)
@@ -80,7 +85,7 @@ class DifficultyNetHook(Hook):
             accuracy_dataloader['sampler'] = dict(
                 type='DefaultSampler', shuffle=False, round_up=False)
         self.accuracy_dataloader_cfg = accuracy_dataloader
-        self.interval = int(interval)
+        self.interval = interval
         self._meta_loader = None
         self._meta_iter: Optional[Iterator] = None
         self._meta_pass = 0

@@ -12,6 +12,8 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from lt_plugins.cls.class_counts import dataset_class_counts
+from lt_plugins.core.validation import check_int
+from lt_plugins.engine.safe_output import check_file_name
 
 DEFAULT_PARAMS = ('head.fc.weight', 'head.weight')
 
@@ -73,11 +75,12 @@ class WeightNormRecorderHook(Hook):
     def __init__(self, param: Optional[str] = None,
                  out_file: str = 'weight_norms.json',
                  interval: int = 1) -> None:
-        if int(interval) < 1:
-            raise ValueError(f'interval must be >= 1, got {interval!r}')
+        self.interval = check_int('interval', interval, 1)
+        if param is not None and (not isinstance(param, str) or not param):
+            raise TypeError('param must be a parameter name (str) or None, '
+                            f'got {param!r}')
         self.param = param
-        self.out_file = out_file
-        self.interval = int(interval)
+        self.out_file = check_file_name('out_file', out_file)
         self._data: Optional[dict] = None
 
     def _weight(self, runner) -> torch.Tensor:

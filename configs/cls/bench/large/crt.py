@@ -11,7 +11,8 @@ _base_ = ['../_base_/size_large.py']
 load_from = None
 
 model = dict(type='FrozenEncoderClassifier', trainable=('head', ))
-train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler'))
+train_dataloader = dict(sampler=dict(_delete_=True, type='CDBSampler',
+                                     fixed_weights=True))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
