@@ -45,6 +45,7 @@ REQUIRED = {
     'CDBDifficultyHook': dict(dataloader=LOADER),
     'CDBClsHook': dict(dataloader=LOADER),
     'PostHocTauSearchHook': dict(dataloader=LOADER),
+    'HeldOutSelectionHook': dict(dataloader=LOADER),
     'DifficultyNetHook': dict(meta_dataloader=LOADER),
     'FreezeAllButHook': dict(trainable=['head']),
     'CDBSampler': dict(dataset=_Labels()),
