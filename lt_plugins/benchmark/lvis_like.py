@@ -196,6 +196,18 @@ _METHODS = (
            cdb_tau='sigmoid', loss_num_classes=True, freeze_cls=True,
            hook_options=(('weight_floor', 0.1), ),
            pairs=('ce-cls', 'cdb-w-ce-cls')),
+    # count-aware difficulty (k fixed before any run)
+    Method('cdb-w-ce-count', 'CDB-W-CE, count-aware difficulty (k = 5)',
+           config='faster-rcnn_lvis-like_cdb-w-ce-count.py', split='cdb',
+           cdb_tau='sigmoid', loss_num_classes=True,
+           hook_options=(('count_shrinkage', 5), ), pairs=('cdb-w-ce', )),
+    Method('cdb-w-ce-cls-count',
+           'CDB-W-CE-cls, count-aware difficulty (k = 5)',
+           needs='ce-cdb-split',
+           config='faster-rcnn_lvis-like_cdb-w-ce-cls-count.py', split='cdb',
+           cdb_tau='sigmoid', loss_num_classes=True, freeze_cls=True,
+           hook_options=(('count_shrinkage', 5), ),
+           pairs=('ce-cls', 'cdb-w-ce-cls')),
     # training length: CE with RFS's iteration count
     Method('ce-rfs-iters', "CE, RFS's iteration count",
            config='faster-rcnn_lvis-like_ce-rfs-iters.py'),

@@ -183,11 +183,39 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f'{len(metric._lvis_api.get_img_ids())} images but no '
                 'annotations, so no category can be measured')
         self._check_category_ids(train, metric._lvis_api.get_cat_ids())
+        if self.count_shrinkage is not None:
+            self._count_aware_inputs(train, metric._lvis_api)
         if self.check_overlap:
             self._check_disjoint(train, set(metric._lvis_api.get_img_ids()))
         self._evaluator = Evaluator(metric)
         self._evaluator.dataset_meta = heldout.metainfo
         super().before_train(runner)
+
+    def _count_aware_inputs(self, train, api) -> None:
+        """Held-out instances and frequency group of every category, label
+        order (``count_shrinkage``)."""
+        cat_ids = list(getattr(train, 'cat_ids', None) or
+                       sorted(api.get_cat_ids()))
+        no_group = [c for c in cat_ids if 'frequency' not in api.cats[c]]
+        if no_group:
+            raise ValueError(
+                f'count_shrinkage shrinks towards the mean of each LVIS '
+                f"frequency group, but {len(no_group)} categories of "
+                f"{self.ann_file} have no 'frequency' (e.g. id "
+                f'{no_group[0]}); cut the held-out split from an LVIS '
+                'training file with tools/make_lvis_heldout.py')
+        self._counts = np.array(
+            [len(api.get_ann_ids(cat_ids=[c])) for c in cat_ids],
+            dtype=np.float64)
+        self._groups = [api.cats[c]['frequency'] for c in cat_ids]
+
+    def measurement_counts(self, runner) -> np.ndarray:
+        """Held-out instances (annotations) of each category."""
+        return self._counts
+
+    def class_groups(self, runner) -> Sequence:
+        """LVIS frequency group of each category ('r', 'c', 'f')."""
+        return self._groups
 
     def _check_category_ids(self, train, heldout_cat_ids: Sequence) -> None:
         """Raise unless the held-out file lists the training categories in

@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 
 from lt_plugins.core.difficulty import TAU_MODES, compute_cdb_weights
+from lt_plugins.core.performance_shrinkage import shrink_performance
 from lt_plugins.core.validation import check_bool, check_int, check_real
 from .difficulty_consumer import attach_hook
 from .safe_output import check_file_name
@@ -30,7 +31,8 @@ CHECKPOINT_KEY = 'cdb_difficulty'
 #: history file (``options``) and into the checkpoint state.
 OPTION_NAMES = ('interval', 'tau', 't_max', 'eps', 'd_min', 'power',
                 'normalize', 'measure_before_train', 'tau_max',
-                'difficulty_momentum', 'warmup_epochs', 'weight_floor')
+                'difficulty_momentum', 'warmup_epochs', 'weight_floor',
+                'count_shrinkage')
 
 
 def _check_real(name: str, value, low: float, high: float = math.inf,
@@ -173,6 +175,17 @@ class DifficultyHookBase(Hook):
         weight_floor (float, optional): ``f`` in ``(0, 1]``: the mean-1
             weights are raised to at least ``f`` and normalised to mean 1
             again. Defaults to None (no floor).
+        count_shrinkage (float, optional): ``k > 0``: count-aware
+            performance. Each measured class's ``A_c`` is replaced by
+            ``(n_c A_c + k mean_g(A)) / (n_c + k)`` before the difficulty is
+            computed, ``n_c`` its held-out instances and ``g`` its group
+            (:func:`lt_plugins.core.performance_shrinkage.
+            shrink_performance`; the subclass says what the counts and
+            groups are: :meth:`measurement_counts`, :meth:`class_groups`).
+            A class measured on few instances moves towards its group's
+            mean. The history records the raw ``performance`` and the
+            ``shrunk_performance`` used. Defaults to None (the paper: the
+            measurement as it is).
 
     Refused in ``before_train``, before the first iteration: a run in which
     the hook would never measure (:meth:`check_schedule`: ``interval`` or
@@ -204,8 +217,12 @@ class DifficultyHookBase(Hook):
                  tau_max: Optional[float] = None,
                  difficulty_momentum: Optional[float] = None,
                  warmup_epochs: int = 0,
-                 weight_floor: Optional[float] = None):
+                 weight_floor: Optional[float] = None,
+                 count_shrinkage: Optional[float] = None):
         interval = check_int('interval', interval, 1)
+        self.count_shrinkage = check_real(
+            'count_shrinkage', count_shrinkage, 0.0, low_open=True,
+            allow_none=True)
         if isinstance(tau, str):
             if tau not in TAU_MODES:
                 raise ValueError(f'unknown tau {tau!r}; use a float or one of '
@@ -279,6 +296,18 @@ class DifficultyHookBase(Hook):
         """Push the (C,) weights into the model (and sampler)."""
         raise NotImplementedError
 
+    def measurement_counts(self, runner) -> np.ndarray:
+        """Held-out instances per class, shape (C,) (``count_shrinkage``)."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not offer count_shrinkage: it has '
+            'no held-out instance counts')
+
+    def class_groups(self, runner) -> Sequence:
+        """A group label per class, shape (C,) (``count_shrinkage``)."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not offer count_shrinkage: it has '
+            'no class groups')
+
     def weight_consumers(self, runner) -> list:
         """The CDB losses and samplers this hook updates.
 
@@ -297,6 +326,11 @@ class DifficultyHookBase(Hook):
         never measure (:meth:`check_schedule`).
         """
         self.check_schedule(runner)
+        if self.count_shrinkage is not None:
+            # a hook without counts or groups refuses before training, not
+            # at its first measurement
+            self.measurement_counts(runner)
+            self.class_groups(runner)
         for consumer in self.weight_consumers(runner):
             attach_hook(consumer, self)
         if self.weights is not None:  # restored by --resume
@@ -410,8 +444,16 @@ class DifficultyHookBase(Hook):
             dict: The history record of this measurement.
         """
         performance = np.asarray(self.measure(runner), dtype=np.float64)
+        used = performance
+        if self.count_shrinkage is not None:
+            # unmeasured classes (-1 or NaN) stay unmeasured
+            raw = np.where(performance < 0, np.nan, performance)
+            shrunk = shrink_performance(raw, self.measurement_counts(runner),
+                                        self.class_groups(runner),
+                                        self.count_shrinkage)
+            used = np.where(np.isnan(shrunk), performance, shrunk)
         result = compute_cdb_weights(
-            performance, self.tau, self.difficulty, self.t_max, self.eps,
+            used, self.tau, self.difficulty, self.t_max, self.eps,
             self.d_min, self.power, self.normalize, self.known, self.ratio,
             tau_max=self.tau_max,
             difficulty_momentum=self.difficulty_momentum,
@@ -434,6 +476,10 @@ class DifficultyHookBase(Hook):
             never_measured=[n for n, k in zip(names, result.known) if not k],
             performance=[float(p) if m else None
                          for p, m in zip(performance, result.measured)],
+            **({} if self.count_shrinkage is None else dict(
+                shrunk_performance=[
+                    float(p) if m else None
+                    for p, m in zip(used, result.measured)])),
             measured_difficulty=[
                 float(d) if m else None for d, m in zip(
                     result.measured_difficulty, result.measured)
