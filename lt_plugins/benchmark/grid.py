@@ -49,6 +49,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESULT_FILE = run_archive.RESULT_FILE
 #: The file a failed run leaves (removed when the run finishes).
 FAILED_FILE = 'failed.json'
+#: A finished run's result set aside because its start was trained again.
+SET_ASIDE_FILE = 'result.before_retrain.json'
 
 
 def rel(path: str) -> str:
@@ -455,6 +457,9 @@ class Grid:
                      isinstance(archived.get(k), (int, float))]
             new['reproduces_archive'] = bool(diffs) and max(diffs) == 0
             new['archive_max_difference'] = max(diffs) if diffs else None
+            if not new['reproduces_archive']:
+                new['dependents_trained_again'] = self.invalidate_dependents(
+                    need, cell)
             write_json(result, new)
             self.say(need, 'trained again: ' + (
                 'reproduces the archived result' if
@@ -489,6 +494,38 @@ class Grid:
                      ', '.join(elsewhere))
         return {c.key: statuses[c.key] for c in self.cells}
 
+    @staticmethod
+    def set_aside(cell: Cell) -> bool:
+        """Whether ``cell``'s result was set aside to train it again
+        (:meth:`invalidate_dependents`) and it has not finished since."""
+        return not cell.done and osp.isfile(
+            osp.join(cell.work_dir, SET_ASIDE_FILE))
+
+    def invalidate_dependents(self, need: Cell, cell: Cell) -> List[str]:
+        """After ``need`` was trained again without reproducing its
+        archived result, the finished runs of the plan that started from
+        its old checkpoint no longer share their start with the runs that
+        start from the new one: their results are set aside
+        (:data:`SET_ASIDE_FILE`; the archive does not restore them) and they
+        train again, so that every pair the report draws starts from the same
+        checkpoint.
+
+        Returns:
+            list[str]: The keys of the runs set aside.
+        """
+        out = []
+        for other in self.cells:
+            if other == cell or other.seed != need.seed or \
+                    self.methods[other.method].needs != need.method or \
+                    not other.done:
+                continue
+            os.replace(osp.join(other.work_dir, RESULT_FILE),
+                       osp.join(other.work_dir, SET_ASIDE_FILE))
+            self.say(other, f'trains again: {need.key} was trained again and '
+                     'its checkpoint changed')
+            out.append(other.key)
+        return out
+
     def fail(self, cell: Optional[Cell], stage: str, cmd: Sequence[str],
              rc: Optional[int], log_path: str, name: Optional[str] = None,
              message: Optional[str] = None,
@@ -516,6 +553,8 @@ class Grid:
 
     def restorable(self, cell: Cell) -> bool:
         """Whether :meth:`restore` would copy ``cell`` back."""
+        if self.set_aside(cell):
+            return False
         return run_archive.restore_status(
             cell.work_dir, self.archive_dir(cell),
             self.data_args) == run_archive.RESTORABLE
@@ -548,6 +587,10 @@ class Grid:
         """
         restored = []
         for cell in self.cells if cells is None else cells:
+            if self.set_aside(cell):
+                self.say(cell, 'not restored: set aside to train again '
+                         '(its start was trained again)')
+                continue
             src = self.archive_dir(cell)
             status = run_archive.restore_run(cell.work_dir, src,
                                              self.data_args)

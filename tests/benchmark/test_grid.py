@@ -245,3 +245,54 @@ def test_retrain_starts_trains_a_restored_start_again(tmp_path, offset):
     assert result['reproduces_archive'] is (offset == 0.0)
     assert result['archive_max_difference'] == offset
     assert dict(fresh.calls)['stage3/seed1'] == str(stage2 / 'final.pth')
+
+
+def test_runs_from_a_changed_start_train_again(tmp_path):
+    """When a start trained again does not reproduce its archived result,
+    the plan's finished runs that started from the old checkpoint train
+    again too, so that both runs of a pair share their start."""
+    data = dict(seed=0)
+    grid = ToyGrid(tmp_path, ['stage2', 'variant'], [0], data_args=data)
+    grid.run_all()
+    grid.archive({(c.method, c.seed): c.result() for c in grid.cells})
+    shutil.rmtree(tmp_path / 'work')
+
+    class TwoFromStage1(ToyGrid):
+        pass
+
+    table = dict(grid.methods, variant=GridMethod('variant', 'Variant',
+                                                  needs='stage1'))
+    fresh = TwoFromStage1(tmp_path, ['stage2', 'variant'], [0],
+                          data_args=data)
+    fresh.methods = table
+    fresh.cells = [c for c in fresh.cells if c.method != 'base']
+    fresh._by_key = {(c.method, c.seed): c for c in fresh.cells}
+    fresh.retrain_starts = True
+    fresh.offset = 0.25
+    fresh.restore()
+    # variant/seed0 is restored and finished; stage2 needs stage1's
+    # checkpoint, restored without it
+    shutil.rmtree(tmp_path / 'work' / 'stage2')
+    statuses = fresh.run_all()
+    order = [k for k, _ in fresh.calls]
+    assert order == ['stage1/seed0', 'stage2/seed0', 'variant/seed0']
+    assert statuses['variant/seed0'] == 'finished'
+    stage1 = json.load(open(tmp_path / 'work' / 'stage1' / 'seed0' /
+                            'result.json'))
+    assert stage1['dependents_trained_again'] == ['variant/seed0']
+    assert (tmp_path / 'work' / 'variant' / 'seed0' /
+            'result.before_retrain.json').exists()
+
+
+def test_a_run_set_aside_is_not_restored(tmp_path):
+    data = dict(seed=0)
+    grid = ToyGrid(tmp_path, ['stage1'], [0], data_args=data)
+    grid.run_all()
+    grid.archive({(c.method, c.seed): c.result() for c in grid.cells})
+    work = tmp_path / 'work' / 'stage1' / 'seed0'
+    os.replace(work / 'result.json', work / 'result.before_retrain.json')
+    again = ToyGrid(tmp_path, ['stage1'], [0], data_args=data)
+    assert not again.restorable(again.cells[0])
+    assert again.restore() == []
+    assert again.run_all() == {'stage1/seed0': 'finished'}
+    assert again.restorable(again.cells[0]) is False  # finished: present
