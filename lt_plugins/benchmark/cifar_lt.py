@@ -70,7 +70,7 @@ from lt_plugins.engine.run_archive import read_json, write_json
 
 from . import grid
 from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
-                   call, finish, make_plan, rel, write_text)
+                   call, check_folders, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
 from .report import machine_description
 from .stats import mean_std as _mean_std
@@ -1207,6 +1207,8 @@ def main(argv=None) -> int:
         config_dir = osp.join(REPO, size['config_dir'])
     data_root = args.data_root if osp.isabs(args.data_root) else osp.join(
         REPO, args.data_root)
+    check_folders({'--work-root': work_root, '--out-dir': out_dir},
+                  {'--data-root': data_root})
     info = None
     if osp.isdir(osp.join(data_root, 'cifar-100-python')):
         from lt_plugins.data.cifar_lt_bench import read_bench_info

@@ -83,6 +83,29 @@ def log_tail(path: str, lines: int = 40) -> str:
         return ''.join(f.readlines()[-lines:])
 
 
+def check_folders(outputs: Mapping[str, str],
+                  inputs: Mapping[str, str]) -> None:
+    """Refuse a benchmark's output folder that is one of its inputs or
+    another output (the same folder under another spelling: a symbolic
+    link, a relative path), before anything is written.
+
+    Args:
+        outputs: ``{flag: folder}`` the run writes (work root, report).
+        inputs: ``{flag: folder}`` the run reads (the data).
+
+    Raises:
+        OutputConflictError: Naming both flags and spellings.
+    """
+    from lt_plugins.engine.safe_output import OutputConflictError, same_file
+    items = list(outputs.items())
+    for i, (flag, path) in enumerate(items):
+        for other, other_path in items[i + 1:] + list(inputs.items()):
+            if same_file(path, other_path):
+                raise OutputConflictError(
+                    f'{flag} {path!r} is the same folder as {other} '
+                    f'{other_path!r}; give each its own folder')
+
+
 # ------------------------------------------------------------------ plan
 @dataclass(frozen=True)
 class GridMethod:

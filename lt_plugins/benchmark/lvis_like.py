@@ -61,7 +61,8 @@ from lt_plugins.engine.run_archive import read_json, write_json
 from lt_plugins.engine.run_lock import run_lock
 
 from .grid import (REPO, RESULT_FILE, Cell, Grid, GridMethod, absolute,
-                   call, finish, make_plan, rel, resolve_methods)
+                   call, check_folders, finish, make_plan, rel,
+                   resolve_methods)
 from .report import fmt, machine_description
 from .stats import mean_std, paired_difference
 
@@ -450,6 +451,8 @@ class Benchmark(Grid):
         self._data: Optional[DataInfo] = None
         self._timings: Dict[str, dict] = {}
         self.pretrained_ok = True
+        check_folders({'--work-root': work_root, '--out-dir': out_dir},
+                      {'--data-root': osp.join(REPO, self.data_root)})
         methods = [METHODS[m] for m in with_dependencies(args.methods)]
         super().__init__(make_plan(methods, self.seeds, work_root), METHODS,
                          work_root, out_dir, tag='lvis-like')

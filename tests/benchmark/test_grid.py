@@ -296,3 +296,42 @@ def test_a_run_set_aside_is_not_restored(tmp_path):
     assert again.restore() == []
     assert again.run_all() == {'stage1/seed0': 'finished'}
     assert again.restorable(again.cells[0]) is False  # finished: present
+
+
+def test_an_output_folder_that_is_an_input_or_another_output_is_refused(
+        tmp_path):
+    from lt_plugins.benchmark.grid import check_folders
+    from lt_plugins.engine.safe_output import OutputConflictError
+    data = tmp_path / 'data'
+    data.mkdir()
+    (tmp_path / 'link').symlink_to(data)
+    with pytest.raises(OutputConflictError, match='--out-dir .*--data-root'):
+        check_folders({'--work-root': str(tmp_path / 'work'),
+                       '--out-dir': str(tmp_path / 'link')},
+                      {'--data-root': str(data)})
+    with pytest.raises(OutputConflictError, match='--work-root .*--out-dir'):
+        check_folders({'--work-root': str(tmp_path / 'out'),
+                       '--out-dir': str(tmp_path / 'sub' / '..' / 'out')},
+                      {'--data-root': str(data)})
+    check_folders({'--work-root': str(tmp_path / 'work'),
+                   '--out-dir': str(tmp_path / 'out')},
+                  {'--data-root': str(data)})
+
+
+@pytest.mark.parametrize('tool', ['run_lvis_like_benchmark.py',
+                                  'run_cls_benchmark.py'])
+def test_the_benchmark_tools_refuse_a_report_folder_that_is_the_data(
+        tmp_path, tool):
+    import subprocess
+    import sys
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'keep.txt').write_text('input')
+    proc = subprocess.run(
+        [sys.executable, osp.join(repo, 'tools', tool), '--report-only',
+         '--data-root', str(data), '--out-dir', str(data), '--work-root',
+         str(tmp_path / 'work')], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert 'same folder' in proc.stderr
+    assert sorted(p.name for p in data.iterdir()) == ['keep.txt']
