@@ -17,7 +17,7 @@ from typing import List, Optional, Union
 
 import numpy as np
 import torch
-from mmengine.dist import all_reduce, barrier, is_main_process
+from mmengine.dist import barrier, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader
 from lt_plugins.core.validation import check_bool, check_int
 from lt_plugins.engine.run_archive import write_json
 
-from .cdb.cdb_cls_hook import per_class_accuracy
+from .cdb.cdb_cls_hook import heldout_class_counts
 from .heldout_loader import build_heldout_loader, heldout_loader_cfg
 from .sample_overlap import shared_samples
 
@@ -258,25 +258,8 @@ class HeldOutSelectionHook(Hook):
         Returns:
             np.ndarray: float64, shape (2, C): row 0 correct, row 1 total.
         """
-        num_classes = self._num_classes(runner)
-        model = runner.model
-        was_training = model.training
-        model.eval()
-        counts = torch.zeros(2, num_classes, dtype=torch.float64)
-        try:
-            for data_batch in self.dataloader:
-                outputs = model.val_step(data_batch)
-                pred = torch.stack([
-                    o.pred_score.argmax() if 'pred_score' in o else
-                    o.pred_label.reshape(-1)[0] for o in outputs
-                ]).cpu()
-                gt = torch.cat(
-                    [o.gt_label.reshape(-1)[:1] for o in outputs]).cpu()
-                counts += per_class_accuracy(pred, gt, num_classes)
-        finally:
-            model.train(was_training)
-        all_reduce(counts, op='sum')  # no-op without DDP
-        return counts.numpy()
+        return heldout_class_counts(runner.model, self.dataloader,
+                                    self._num_classes(runner))
 
     def update(self, runner, epoch: int) -> dict:
         """Measure after ``epoch`` finished epochs; save the model if best.

@@ -40,6 +40,41 @@ def per_class_accuracy(pred: torch.Tensor, target: torch.Tensor,
     return torch.stack([correct, total]).double()
 
 
+@torch.no_grad()
+def heldout_class_counts(model, dataloader, num_classes: int) -> np.ndarray:
+    """Correct and total top-1 counts per class of ``model`` on a
+    held-out loader, summed over the ranks (every rank gets the same).
+
+    The model predicts in eval mode (BatchNorm with its running
+    statistics) and is put back into the mode it was in.
+
+    Args:
+        model: The runner's model (a wrapper or not).
+        dataloader: The held-out loader (each rank a disjoint share).
+        num_classes (int): C.
+
+    Returns:
+        np.ndarray: float64, shape (2, C): row 0 correct, row 1 total.
+    """
+    was_training = model.training
+    model.eval()
+    counts = torch.zeros(2, num_classes, dtype=torch.float64)
+    try:
+        for data_batch in dataloader:
+            outputs = model.val_step(data_batch)
+            pred = torch.stack([
+                o.pred_score.argmax() if 'pred_score' in o else
+                o.pred_label.reshape(-1)[0] for o in outputs
+            ]).cpu()
+            gt = torch.cat(
+                [o.gt_label.reshape(-1)[:1] for o in outputs]).cpu()
+            counts += per_class_accuracy(pred, gt, num_classes)
+    finally:
+        model.train(was_training)
+    all_reduce(counts, op='sum')  # no-op without DDP
+    return counts.numpy()
+
+
 @HOOKS.register_module()
 class CDBClsHook(DifficultyHookBase):
     """Measure per-class top-1 accuracy on a held-out split and set CDB
@@ -219,24 +254,8 @@ class CDBClsHook(DifficultyHookBase):
 
         NaN for a class without held-out images (unmeasured).
         """
-        num_classes = self._num_classes(runner)
-        model = runner.model
-        was_training = model.training
-        model.eval()
-        counts = torch.zeros(2, num_classes, dtype=torch.float64)
-        try:
-            for data_batch in self.dataloader:
-                outputs = model.val_step(data_batch)
-                pred = torch.stack([
-                    o.pred_score.argmax() if 'pred_score' in o else
-                    o.pred_label.reshape(-1)[0] for o in outputs
-                ]).cpu()
-                gt = torch.cat(
-                    [o.gt_label.reshape(-1)[:1] for o in outputs]).cpu()
-                counts += per_class_accuracy(pred, gt, num_classes)
-        finally:
-            model.train(was_training)
-        all_reduce(counts, op='sum')  # no-op without DDP
-        correct, total = counts.numpy()
+        counts = heldout_class_counts(runner.model, self.dataloader,
+                                      self._num_classes(runner))
+        correct, total = counts
         with np.errstate(invalid='ignore', divide='ignore'):
             return np.where(total > 0, correct / total, np.nan)
