@@ -296,6 +296,16 @@ class DifficultyHookBase(Hook):
         """Push the (C,) weights into the model (and sampler)."""
         raise NotImplementedError
 
+    def training_class_counts(self, runner) -> Optional[np.ndarray]:
+        """Training samples per class, shape (C,), or None when the hook
+        cannot count them. With counts, each history record gets
+        ``sample_mean_weight``: the training set's mean weight per sample,
+        ``sum_c n_c w_c / sum_c n_c``. Mean-1 class weights keep the mean
+        over classes at 1, not the mean over samples: on a long-tailed set
+        the loss (the mean of the weighted per-sample losses, as the
+        authors' CIFAR code computes it) shrinks by this factor."""
+        return None
+
     def measurement_counts(self, runner) -> np.ndarray:
         """Held-out instances per class, shape (C,) (``count_shrinkage``)."""
         raise NotImplementedError(
@@ -487,6 +497,11 @@ class DifficultyHookBase(Hook):
             difficulty=result.difficulty.tolist(),
             num_floored=result.num_floored,
             weights=result.weights.tolist())
+        train_counts = self.training_class_counts(runner)
+        if train_counts is not None:
+            n = np.asarray(train_counts, dtype=np.float64)
+            record['sample_mean_weight'] = float(
+                (n * result.weights).sum() / n.sum())
         shared = [record]
         broadcast_object_list(shared, src=0)
         record = shared[0]

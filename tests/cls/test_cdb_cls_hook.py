@@ -58,6 +58,13 @@ def test_weights_from_known_predictions(toy_root, tmp_path):
     history = json.load(open(tmp_path / 'cdb_history.json'))
     assert history['history'][0]['weights'] == pytest.approx(w.tolist())
     assert history['classes'][0] == 'airplane'
+    # the training set's mean weight per sample: mean 1 over classes is
+    # not mean 1 over a long-tailed set's samples
+    counts = np.bincount(runner.train_dataloader.dataset.get_gt_labels(),
+                         minlength=10).astype(float)
+    assert counts.max() > counts.min()  # long-tailed
+    assert record['sample_mean_weight'] == pytest.approx(
+        (counts * w).sum() / counts.sum(), rel=1e-12)
 
 
 def test_weights_from_a_real_models_predictions(toy_root, tmp_path):

@@ -94,3 +94,30 @@ def test_soft_labels_are_rejected():
 def test_num_classes_mismatch_with_logits():
     with pytest.raises(ValueError, match='num_classes'):
         CDBLoss(num_classes=4)(torch.zeros(2, 3), torch.zeros(2).long())
+
+
+def test_normalize_by_weight_sum_is_torchs_weighted_mean():
+    """normalize_by_weight_sum divides by the batch's summed class weights,
+    as torch's weighted cross_entropy does (the authors' ImageNet-LT code);
+    the default divides by the number of samples (the paper)."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    logits = torch.randn(6, 4)
+    labels = torch.tensor([0, 1, 1, 3, 3, 3])
+    w = torch.tensor([2.0, 0.5, 1.0, 0.5])
+    paper = CDBLoss(4, fixed_weights=True)
+    summed = CDBLoss(4, fixed_weights=True, normalize_by_weight_sum=True)
+    for loss in (paper, summed):
+        loss.update_weights(w)
+    ce = F.cross_entropy(logits, labels, reduction='none')
+    assert torch.allclose(paper(logits, labels),
+                          (w[labels] * ce).sum() / 6, rtol=1e-6)
+    assert torch.allclose(summed(logits, labels),
+                          F.cross_entropy(logits, labels, weight=w),
+                          rtol=1e-5)
+    # an ignored label counts in neither sum
+    ignored = torch.tensor([0, 1, 1, 3, 3, -100])
+    expected = F.cross_entropy(logits, ignored, weight=w, ignore_index=-100)
+    assert torch.allclose(summed(logits, ignored), expected, rtol=1e-5)
+    with pytest.raises(TypeError, match='normalize_by_weight_sum'):
+        CDBLoss(4, normalize_by_weight_sum=1)

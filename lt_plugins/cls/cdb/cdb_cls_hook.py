@@ -1,5 +1,5 @@
 """Class-difficulty measurement for classifiers (CDB, paper section 3)."""
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -241,6 +241,17 @@ class CDBClsHook(DifficultyHookBase):
             msg = metric.count_mismatch(counts)
             if msg:
                 runner.logger.warning(msg)
+
+    def training_class_counts(self, runner) -> Optional[np.ndarray]:
+        """Training images per class (None for a data set wrapper whose
+        labels cannot be read)."""
+        if not hasattr(self, '_train_counts'):
+            try:
+                self._train_counts = np.asarray(dataset_class_counts(
+                    runner.train_dataloader.dataset), dtype=np.float64)
+            except TypeError:
+                self._train_counts = None
+        return self._train_counts
 
     def apply_weights(self, runner, weights: np.ndarray) -> None:
         if not self._targets:

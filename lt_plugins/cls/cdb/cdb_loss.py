@@ -7,7 +7,8 @@ from mmpretrain.registry import MODELS
 
 from lt_plugins.core.cdb_loss import (REDUCTIONS, cdb_cross_entropy,
                                       cdb_softmax_focal_loss, reduce_loss)
-from lt_plugins.core.validation import check_choice, check_int, check_real
+from lt_plugins.core.validation import (check_bool, check_choice, check_int,
+                                        check_real)
 from lt_plugins.engine.difficulty_consumer import DifficultyWeightedModule
 
 
@@ -44,6 +45,15 @@ class CDBLoss(DifficultyWeightedModule):
         fixed_weights (bool): Train with fixed class weights (1, set with
             :meth:`update_weights`, or loaded with a checkpoint) without a
             :class:`CDBClsHook`. Defaults to False.
+        normalize_by_weight_sum (bool): With ``reduction='mean'`` and no
+            ``avg_factor``, divide the batch's summed weighted loss by the
+            sum of its samples' class weights ``sum_i w_{y_i}`` (torch's
+            weighted ``cross_entropy`` mean; the authors' ImageNet-LT code)
+            instead of the number of samples (the paper and their CIFAR-LT
+            code). Mean-1 class weights keep the mean over classes at 1, not
+            the mean over a long-tailed batch's samples, so the default
+            shrinks the loss (and the effective learning rate) by the
+            batch's mean weight; this option undoes that. Defaults to False.
     """
 
     difficulty_hook_hint = ("dict(type='CDBClsHook', dataloader=<held-out "
@@ -55,9 +65,12 @@ class CDBLoss(DifficultyWeightedModule):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  ignore_index: int = -100,
-                 fixed_weights: bool = False) -> None:
+                 fixed_weights: bool = False,
+                 normalize_by_weight_sum: bool = False) -> None:
         super().__init__()
         self.init_difficulty_consumer(fixed_weights)
+        self.normalize_by_weight_sum = check_bool('normalize_by_weight_sum',
+                                                  normalize_by_weight_sum)
         num_classes = check_int('num_classes', num_classes, 1)
         focal_gamma = check_real('focal_gamma', focal_gamma, 0.0,
                                  allow_none=True)
@@ -121,6 +134,14 @@ class CDBLoss(DifficultyWeightedModule):
         else:
             loss = cdb_softmax_focal_loss(cls_score, label, self.class_weight,
                                           self.focal_gamma, self.ignore_index)
+        if self.normalize_by_weight_sum and reduction == 'mean' and \
+                avg_factor is None:
+            kept = label != self.ignore_index
+            w = torch.zeros_like(loss)
+            w[kept] = self.class_weight.to(loss)[label[kept]]
+            if weight is not None:
+                w = w * weight.to(loss)
+            avg_factor = w.sum()
         loss = reduce_loss(loss, weight, reduction, avg_factor)
         return self.loss_weight * loss
 
