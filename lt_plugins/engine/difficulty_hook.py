@@ -344,6 +344,16 @@ class DifficultyHookBase(Hook):
         for consumer in self.weight_consumers(runner):
             attach_hook(consumer, self)
         if self.weights is not None:  # restored by --resume
+            num_classes = len(self.class_names(runner))
+            if len(self.weights) != num_classes:
+                source = getattr(runner, '_load_from', None) or \
+                    'the checkpoint being resumed'
+                raise ValueError(
+                    f'{source} holds CDB difficulty weights for '
+                    f'{len(self.weights)} classes, but this config has '
+                    f'{num_classes}: resume with the config the checkpoint '
+                    'was trained with, or start a new run from it with '
+                    'load_from (which does not restore the CDB state)')
             self.apply_weights(runner, self.weights)
         elif self.measure_before_train:
             # a decoupled stage starts from a trained model: its difficulty

@@ -176,6 +176,19 @@ def test_restored_hook_state_is_applied_not_reset(toy_root, tmp_path):
         runner.model.head.loss_module.class_weight.numpy(), w, rtol=1e-6)
 
 
+def test_resumed_state_of_another_class_count_names_the_checkpoint(
+        toy_root, tmp_path):
+    runner = _runner(toy_root, tmp_path)
+    runner._load_from = 'work_dirs/other/epoch_3.pth'
+    hook = _hook(runner)
+    hook.load_state_dict(dict(difficulty=[0.5] * 20, weights=[1.0] * 20,
+                              history=[]))
+    with pytest.raises(ValueError, match=r'work_dirs/other/epoch_3.pth holds '
+                       r'CDB difficulty weights for 20 classes, but this '
+                       r'config has 10'):
+        hook.before_train(runner)
+
+
 def test_shot_metric_counting_other_images_is_reported(toy_root, tmp_path,
                                                       monkeypatch):
     # the imbalance ratio changed for training only, not for the metric
