@@ -972,6 +972,7 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     written = []
     if results['methods']:
         written.append(_plot_metrics(plt, results, out_dir))
+        written.append(_plot_apr_apf(plt, results, out_dir))
     cats = results['categories']
     if cats and any(m in runs for p in PER_CATEGORY_PAIRS for m in p):
         written.append(_plot_per_category(plt, results, runs, out_dir))
@@ -1091,6 +1092,35 @@ def _plot_metrics(plt, results: dict, out_dir: str) -> str:
     ax.legend(fontsize=8, ncol=4)
     fig.tight_layout()
     path = osp.join(out_dir, 'metrics_by_method.png')
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _plot_apr_apf(plt, results: dict, out_dir: str) -> str:
+    """APr against APf per method, mean ± std over seeds: the trade-off
+    between rare and frequent categories a method makes."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    for i, (m, entry) in enumerate(results['methods'].items()):
+        s = entry['summary']
+        if s['APr']['mean'] is None:
+            continue
+        x, y = 100 * s['APf']['mean'], 100 * s['APr']['mean']
+        ax.errorbar(x, y, xerr=100 * (s['APf']['std'] or 0),
+                    yerr=100 * (s['APr']['std'] or 0), fmt='o', ms=4,
+                    capsize=2, color=f'C{i % 10}')
+        ax.annotate(f'{entry["label"]} ({len(entry["seeds"])})', (x, y),
+                    # alternate above / below: neighbours overlap less
+                    xytext=(4, 3 if i % 2 else -9), textcoords='offset points',
+                    fontsize=6,
+                    color=f'C{i % 10}')
+    ax.set_xlabel('APf (%)')
+    ax.set_ylabel('APr (%)')
+    ax.set_title('Rare against frequent AP, mean ± std over seeds '
+                 '(seeds in brackets)', fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'apr_vs_apf.png')
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
