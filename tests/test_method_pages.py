@@ -115,6 +115,8 @@ def _repo_relative(path: str) -> str:
 def _load_results() -> List[Method]:
     methods = []
     for path in sorted(REPO.glob('docs/**/results.json')):
+        if 'dev' in path.relative_to(REPO).parts:
+            continue  # development data: choices, never reported figures
         data = json.loads(path.read_text())
         if not isinstance(data.get('methods'), dict):
             continue
