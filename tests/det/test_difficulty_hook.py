@@ -9,8 +9,8 @@ import torch
 
 import lt_plugins.det  # noqa: F401  (also lets torch.load read checkpoints)
 from lt_plugins.core.difficulty import compute_cdb_weights
-from lt_plugins.data.lvis_split import split_lvis_heldout
-from .toy_runs import REPO, scalars, train, write_config
+from .toy_runs import (REPO, scalars, train, with_heldout_split,
+                       write_config)
 
 PROBE = """
 custom_imports = dict(
@@ -27,18 +27,8 @@ custom_hooks = [
 @pytest.fixture(scope='module')
 def cdb_data(toy_lvis, tmp_path_factory):
     """The toy set plus its held-out split, as the user cuts it."""
-    root = str(tmp_path_factory.mktemp('toy_cdb'))
-    shutil.copytree(toy_lvis['root'], root, dirs_exist_ok=True)
-    ann = osp.join(root, 'annotations')
-    with open(osp.join(ann, 'lvis_v0.5_train.json')) as f:
-        data = json.load(f)
-    train_ann, heldout_ann, _ = split_lvis_heldout(
-        data, images_per_category=3, seed=0)
-    for name, obj in (('lvis_v0.5_train_cdb.json', train_ann),
-                      ('lvis_v0.5_heldout.json', heldout_ann)):
-        with open(osp.join(ann, name), 'w') as f:
-            json.dump(obj, f)
-    return root
+    return with_heldout_split(toy_lvis['root'], str(
+        tmp_path_factory.mktemp('toy_cdb')))
 
 
 @pytest.fixture(scope='module')

@@ -18,7 +18,6 @@ from mmengine.dataset import ClassBalancedDataset
 from torch.utils.data import TensorDataset
 
 import lt_plugins.det  # noqa: F401  (registers the sampler and the hook)
-from lt_plugins.data.lvis_split import split_lvis_heldout
 from lt_plugins.det.difficulty_sampler import (
     SAMPLER_CHECKPOINT_KEY, DifficultyRepeatFactorSampler,
     category_repeat_factors, draw_repeat_plan, image_repeat_factors,
@@ -26,7 +25,7 @@ from lt_plugins.det.difficulty_sampler import (
 from mmdet.datasets import LVISV05Dataset
 from mmdet.registry import DATA_SAMPLERS
 from tests.ddp_launch import free_port
-from .toy_runs import REPO, train, write_config
+from .toy_runs import REPO, train, with_heldout_split, write_config
 
 # ------------------------------------------------------ a hand-made set
 #: Category ids (labels 0..3) of the 8 images; image 8 has no annotation.
@@ -409,18 +408,8 @@ RUN_THR = 0.3
 @pytest.fixture(scope='module')
 def split_data(toy_lvis, tmp_path_factory):
     """The toy set plus its held-out split, as the user cuts it."""
-    root = str(tmp_path_factory.mktemp('toy_cdb_s'))
-    shutil.copytree(toy_lvis['root'], root, dirs_exist_ok=True)
-    ann = osp.join(root, 'annotations')
-    with open(osp.join(ann, 'lvis_v0.5_train.json')) as f:
-        data = json.load(f)
-    train_ann, heldout_ann, _ = split_lvis_heldout(
-        data, images_per_category=3, seed=0)
-    for name, obj in (('lvis_v0.5_train_cdb.json', train_ann),
-                      ('lvis_v0.5_heldout.json', heldout_ann)):
-        with open(osp.join(ann, name), 'w') as f:
-            json.dump(obj, f)
-    return root
+    return with_heldout_split(toy_lvis['root'], str(
+        tmp_path_factory.mktemp('toy_cdb_s')))
 
 
 def _run_config(path, data_root, epochs, with_hook=True):

@@ -103,3 +103,22 @@ def scalars(work_dir: str) -> List[dict]:
             with open(path) as f:
                 out += [json.loads(line) for line in f]
     return out
+
+
+def with_heldout_split(toy_root: str, dest: str) -> str:
+    """A copy of the toy set in ``dest`` plus its held-out split, as a user
+    cuts it (3 images per category); returns ``dest``."""
+    import shutil
+
+    from lt_plugins.data.lvis_split import split_lvis_heldout
+    shutil.copytree(toy_root, dest, dirs_exist_ok=True)
+    ann = osp.join(dest, 'annotations')
+    with open(osp.join(ann, 'lvis_v0.5_train.json')) as f:
+        data = json.load(f)
+    train_ann, heldout_ann, _ = split_lvis_heldout(
+        data, images_per_category=3, seed=0)
+    for name, obj in (('lvis_v0.5_train_cdb.json', train_ann),
+                      ('lvis_v0.5_heldout.json', heldout_ann)):
+        with open(osp.join(ann, name), 'w') as f:
+            json.dump(obj, f)
+    return dest
