@@ -383,8 +383,11 @@ def test_registered_in_mmdet_data_samplers(hand_set):
 # ------------------------------------------------- real training runs
 #: The toy CE detector with the sampler and the hook that serves it (no CDB
 #: loss: the sampler is the hook's only consumer), on the training set minus
-#: the held-out split. No fixed seed: a resumed run builds its sampler with a
-#: seed of its own before it reads the checkpoint.
+#: the held-out split. The resumed run is given another seed than the
+#: interrupted one, so its sampler is built with a seed of its own before it
+#: reads the checkpoint. The seeds are fixed so that the one-epoch detector
+#: finds some held-out categories (a detector that finds none measures
+#: weight 1 for every category and the run could not show the push).
 SAMPLER_RUN = """
 custom_imports = dict(
     imports=['lt_plugins.det', 'tests.det.sampler_probe_hook'],
@@ -399,7 +402,7 @@ custom_hooks = [
          metric='bbox', interval=1, tau='sigmoid'),
     dict(type='SamplerProbeHook'),
 ] if {with_hook} else [dict(type='SamplerProbeHook')]
-randomness = dict(seed=None)
+randomness = dict(seed={seed})
 """
 #: RFS threshold of the runs: some toy categories are repeated.
 RUN_THR = 0.3
@@ -412,11 +415,12 @@ def split_data(toy_lvis, tmp_path_factory):
         tmp_path_factory.mktemp('toy_cdb_s')))
 
 
-def _run_config(path, data_root, epochs, with_hook=True):
+def _run_config(path, data_root, epochs, with_hook=True, seed=0):
     return write_config(
         path, 'toy/faster-rcnn_toy-lvis_ce.py', data_root, epochs=epochs,
         val_interval=10,
-        extra=SAMPLER_RUN.format(thr=RUN_THR, with_hook=with_hook))
+        extra=SAMPLER_RUN.format(thr=RUN_THR, with_hook=with_hook,
+                                 seed=seed))
 
 
 def _probe(work, rank=0):
@@ -433,8 +437,8 @@ def sampler_runs(split_data, tmp_path_factory):
     resumed = str(tmp / 'resumed')
     shutil.copytree(first, resumed)
     ckpt = osp.join(resumed, 'epoch_1.pth')
-    proc2 = train(_run_config(str(tmp / 'cfg2.py'), split_data, 2), resumed,
-                  ['--resume', ckpt])
+    proc2 = train(_run_config(str(tmp / 'cfg2.py'), split_data, 2, seed=1),
+                  resumed, ['--resume', ckpt])
     return dict(first=first, resumed=resumed, ckpt=ckpt,
                 log=proc.stdout + proc.stderr,
                 log2=proc2.stdout + proc2.stderr)
@@ -516,6 +520,7 @@ def test_resume_draws_the_plan_the_interrupted_run_would_have_drawn(
     assert epoch2['event'] == 'before_train_epoch'
     assert epoch2['runner_epoch'] == 1
     # the interrupted run's seed and weights, not the new run's own
+    assert first[0]['seed'] == 0  # the resumed run's own seed is 1
     assert start['seed'] == first[0]['seed']
     assert start['weights'] == first[-1]['weights']
     # the plan of epoch 2 from the checkpointed state, drawn here
