@@ -183,7 +183,8 @@ def _check_v1_settings(cfg, name):
 
 
 #: v1 configs tested elsewhere: CDB-S (tests/det/test_cdb_s_configs.py).
-V1_SAMPLER_CONFIGS = ['faster-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py']
+V1_SAMPLER_CONFIGS = ['faster-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py',
+                      'mask-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py']
 
 
 def test_the_v1_configs_are_the_tested_ones_named_after_v05():
