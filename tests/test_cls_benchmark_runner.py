@@ -700,7 +700,9 @@ def test_cdb_variants_change_one_hook_option(size):
     """Each robust-variant config is CDB-W-CE with one hook option changed
     (the value named in its comment), and the hook accepts it."""
     from mmengine.config import Config
+    from mmpretrain.registry import MODELS
 
+    import lt_plugins.cls  # noqa: F401
     from lt_plugins.cls.cdb.cdb_cls_hook import CDBClsHook
     folder = osp.join(BENCH, size)
     paper = Config.fromfile(osp.join(folder, 'cdb-w-ce.py'))
@@ -720,8 +722,15 @@ def test_cdb_variants_change_one_hook_option(size):
         args = {k: v for k, v in hook.items() if k not in ('type',
                                                            'dataloader')}
         CDBClsHook(dataloader=dict(hook['dataloader']), **args)
+    # the loss-normalisation variant changes the loss, not the hook
+    weight_sum = Config.fromfile(osp.join(folder, 'cdb-w-ce-weight-sum.py'))
+    assert dict(weight_sum.custom_hooks[0]) == base_hook
+    assert weight_sum.train_cfg == paper.train_cfg
+    loss = weight_sum.model.head.loss
+    assert loss == {**paper.model.head.loss, 'normalize_by_weight_sum': True}
+    MODELS.build(weight_sum.model)
     assert {m.name for m in bench.METHODS if m.versus == 'cdb-w-ce'} == \
-        set(expected)
+        set(expected) | {'cdb-w-ce-weight-sum'}
 
 
 @pytest.mark.parametrize('size, epochs, steps, drw', [('e60', 60, [48, 54],

@@ -478,3 +478,45 @@ def test_a_stage_2_from_seesaw_starts_without_its_classifier(bench):
     result = json.load(open(bench['work'] / 'seesaw_ce-cls' / 'seed0' /
                             'result.json'))
     assert result['start_from'].endswith('seesaw-cdb-split/seed0/epoch_12.pth')
+
+
+def test_latest_measured_takes_each_categorys_last_fold():
+    history = [dict(performance=[0.1, None, 0.3]),
+               dict(performance=[None, 0.5, None]),
+               dict(performance=[0.4, None, None])]
+    assert runner.latest_measured(history) == [0.4, 0.5, 0.3]
+    assert runner.latest_measured(history[1:2]) == [None, 0.5, None]
+
+
+def test_heldout_signal_ranks_held_out_against_validation_ap(tmp_path):
+    # held-out (latest) AP (0.4, 0.5, 0.3, 0.2, -) against validation AP
+    # (0.3, 0.6, 0.4, 0.1, 0.2) over the 4 categories with both: ranks
+    # (3,4,2,1) and (2,4,3,1), sum d^2 = 2, rho = 1 - 12 / 60 = 0.8
+    hist = tmp_path / 'h0.json'
+    hist.write_text(json.dumps(dict(history=[
+        dict(performance=[0.1, 0.5, 0.3, 0.2, None]),
+        dict(performance=[0.4, None, None, None, None])])))
+    # a second seed ranking them exactly as validation does; the last
+    # category has no validation ground truth (-1) there
+    hist1 = tmp_path / 'h1.json'
+    hist1.write_text(json.dumps(dict(history=[
+        dict(performance=[0.2, 0.5, 0.3, 0.1, 0.9])])))
+    runs = {
+        'cdb-s-rotating-fold': {
+            0: dict(cdb_history=str(hist),
+                    per_category_ap=[0.3, 0.6, 0.4, 0.1, 0.2]),
+            1: dict(cdb_history=str(hist1),
+                    per_category_ap=[0.3, 0.6, 0.4, 0.1, -1])},
+        'ce': {0: dict(per_category_ap=[0.1] * 5)},  # no hook, not listed
+    }
+    signal = runner.heldout_signal(runs)
+    assert list(signal) == ['cdb-s-rotating-fold']
+    entry = signal['cdb-s-rotating-fold']
+    assert entry['seeds'] == [0, 1] and entry['categories'] == [4, 4]
+    assert entry['rho'] == pytest.approx([0.8, 1.0])
+    assert entry['summary']['mean'] == pytest.approx(0.9)
+    md = runner.markdown_report(dict(
+        size='default', data_root='d', work_root='w', machine='m',
+        methods={}, failures=[], heldout_signal=signal))
+    assert ('| CDB-S, rotating held-out fold (K = 4) | 0,1 | 0.90 ± 0.14 '
+            '| 4 |') in md

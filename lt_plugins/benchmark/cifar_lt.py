@@ -114,6 +114,8 @@ METHODS = (
            versus='cdb-w-ce'),
     Method('cdb-w-ce-floor', 'CDB-W-CE, weight floor 0.1',
            versus='cdb-w-ce'),
+    Method('cdb-w-ce-weight-sum', 'CDB-W-CE, loss / batch weight sum',
+           versus='cdb-w-ce'),
     Method('cdb-s', 'CDB-S'),
     Method('ala', 'ALA'),
     Method('iwb-stage1', 'IWB stage 1'),
@@ -135,7 +137,8 @@ BASELINE = 'ce'
 #: Methods trained with ``CDBClsHook`` (they write ``cdb_history.json``).
 CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-official-cifar',
                'cdb-w-ce-warmup',
-               'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-s')
+               'cdb-w-ce-momentum', 'cdb-w-ce-floor', 'cdb-w-ce-weight-sum',
+               'cdb-s')
 #: A CDB class weight (mean 1 over the classes) below this is counted as
 #: switched off: the class gets less than a twentieth of the average
 #: weight (below the 0.1 / mean that ``weight_floor=0.1`` leaves, about

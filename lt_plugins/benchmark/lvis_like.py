@@ -64,7 +64,7 @@ from .grid import (REPO, RESULT_FILE, Cell, Grid, GridMethod, absolute,
                    call, check_folders, finish, make_plan, rel,
                    resolve_methods)
 from .report import fmt, machine_description
-from .stats import mean_std, paired_difference
+from .stats import mean_std, paired_difference, spearman
 
 CONFIG_DIR = 'configs/lvis_like'
 METRICS = ('AP', 'APr', 'APc', 'APf')
@@ -96,6 +96,9 @@ class Method(GridMethod):
             has another shape, e.g. Seesaw's).
         cdb_s (bool): The training set is drawn by
             ``DifficultyRepeatFactorSampler`` (CDB-S for detection).
+        rotating_fold (bool): The sampler leaves out a rotating held-out
+            fold of the training set and the hook measures on it (the
+            config's ``fold_dataloader``).
         hook_options (tuple): Further ``(name, value)`` options of the CDB
             hook (a robust variant).
         pairs (tuple[str]): Methods besides CE (and, on the CDB split, CE
@@ -113,6 +116,7 @@ class Method(GridMethod):
     rfs: bool = False
     freeze_cls: bool = False
     cdb_s: bool = False
+    rotating_fold: bool = False
     reinit_cls: bool = False
     hook_options: Tuple[Tuple[str, object], ...] = ()
     pairs: Tuple[str, ...] = ()
@@ -247,6 +251,11 @@ _METHODS = (
            config='faster-rcnn_lvis-like_cdb-s-seesaw.py', split='cdb',
            cdb_tau='sigmoid', cdb_s=True, loss_num_classes=True,
            pairs=('seesaw-rfs-cdb-split', 'cdb-s'), default=False),
+    # the rotating held-out fold: the whole training set, no fixed split
+    Method('cdb-s-rotating-fold', 'CDB-S, rotating held-out fold (K = 4)',
+           config='faster-rcnn_lvis-like_cdb-s-rotating-fold.py',
+           cdb_tau='sigmoid', cdb_s=True, rotating_fold=True,
+           pairs=('rfs', 'cdb-s'), default=False),
 )
 #: The grid's methods by name, every method after the one it starts from.
 METHODS: Dict[str, Method] = {m.name: m for m in _METHODS}
@@ -414,13 +423,17 @@ def size_override(method: Method, data: DataInfo, data_root: str,
         # the base's hook holds the base's held-out loader: rebuild it from
         # the base's heldout_dataloader (mmengine exposes ``_base_`` while
         # a config file runs) with this data root
+        loader = ('fold_dataloader' if method.rotating_fold else
+                  'heldout_dataloader')
+        options = list(method.hook_options)
+        if method.rotating_fold:
+            options.append(('rotating_fold', True))
         hooks.append("dict(type='CDBDifficultyHook', dataloader=dict("
-                     '_base_.heldout_dataloader, dataset=dict(_base_.'
-                     'heldout_dataloader.dataset, **_data)), '
+                     f'_base_.{loader}, dataset=dict(_base_.'
+                     f'{loader}.dataset, **_data)), '
                      "metric='bbox', interval=1, "
                      f'tau={method.cdb_tau!r}' + ''.join(
-                         f', {k}={v!r}' for k, v in method.hook_options) +
-                     ')')
+                         f', {k}={v!r}' for k, v in options) + ')')
         lines.append('custom_hooks = [' + ', '.join(hooks) + ']')
     return '\n'.join(lines) + '\n'
 
@@ -750,6 +763,7 @@ class Benchmark(Grid):
             m: e for m in CDB_EFFECT_METHODS
             for e in [cdb_effect(runs, results['categories'] or [], m)]
             if e is not None}
+        results['heldout_signal'] = heldout_signal(runs)
         os.makedirs(self.out_dir, exist_ok=True)
         write_json(osp.join(self.out_dir, 'results.json'), results)
         with open(osp.join(self.out_dir, 'results.md'), 'w') as f:
@@ -800,6 +814,12 @@ def summarise(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
 def _fmt(stat: Optional[dict], signed: bool = False) -> str:
     """A fraction's ``mean ± std`` in percent."""
     return fmt(stat, signed=signed, scale=100, missing='n/a')
+
+
+def _span(values: Sequence[int]) -> str:
+    """``lo-hi`` of some counts, or the count when they agree."""
+    lo, hi = min(values), max(values)
+    return str(lo) if lo == hi else f'{lo}-{hi}'
 
 
 def markdown_report(results: dict) -> str:
@@ -859,6 +879,24 @@ def markdown_report(results: dict) -> str:
                     f'{",".join(map(str, e["seeds"]))} | {GROUP_NAMES[g]} | '
                     f'{v["mean_weight"]:.2f} | '
                     f'{100 * v["below_half"]:.0f}% | {delta} |')
+    signal = results.get('heldout_signal') or {}
+    if signal:
+        lines += ['', 'Held-out signal: Spearman rank correlation between '
+                  "each category's most recent AP the difficulty hook "
+                  'measured (the held-out split, or for the rotating fold '
+                  'the last fold that held it) and the same run\'s '
+                  'validation AP, over the categories with both; mean ± std '
+                  'over seeds.', '',
+                  '| method | seeds | rank correlation | categories |',
+                  '|---|---|---|---|']
+        for m, e in signal.items():
+            rho = e['summary']
+            value = ('n/a' if rho['mean'] is None else
+                     f'{rho["mean"]:.2f}' + (
+                         '' if rho['std'] is None else f' ± {rho["std"]:.2f}'))
+            lines.append(f'| {METHODS[m].label} | '
+                         f'{",".join(map(str, e["seeds"]))} | {value} | '
+                         f'{_span(e["categories"])} |')
     if results['failures']:
         lines += ['', '## Failed runs', '']
         for f in results['failures']:
@@ -946,6 +984,60 @@ def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
                 mean_weight=[float(x) for x in mean_weight],
                 delta_ap=listed(delta), heldout_ap=listed(held),
                 val_ap=listed(own), groups=groups)
+
+
+def latest_measured(history: List[dict]) -> List[Optional[float]]:
+    """Each category's most recent measured held-out AP over a run's
+    history (None if never measured). With a fixed held-out split this is
+    the last measurement; with the rotating fold each category's value
+    comes from the last fold that held it."""
+    latest = [None] * len(history[0]['performance'])
+    for record in history:
+        for c, p in enumerate(record['performance']):
+            if p is not None:
+                latest[c] = p
+    return latest
+
+
+def heldout_signal(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
+    """How well the difficulty hook's measurement ranks the categories
+    as the validation set does, per CDB method.
+
+    Per run: Spearman's rank correlation between each category's most
+    recent held-out AP (:func:`latest_measured`) and the run's own
+    validation AP, over the categories with both. The question of the
+    rotating held-out fold (issue 25): does a measurement on images the
+    model trained on in earlier epochs carry the signal a fixed, unseen
+    split carries?
+
+    Returns:
+        dict: ``{method: {seeds, rho: [per seed], summary: mean_std,
+        categories: [per seed]}}`` for every method with histories.
+    """
+    import numpy as np
+    out = {}
+    for method, by_seed in runs.items():
+        if METHODS[method].cdb_tau is None:
+            continue
+        seeds, rhos, counts = [], [], []
+        for seed, run in sorted(by_seed.items()):
+            path = run.get('cdb_history')
+            if not path or not osp.isfile(absolute(path)):
+                continue
+            history = read_json(absolute(path))['history']
+            if not history:
+                continue
+            held = np.array([np.nan if x is None else x
+                             for x in latest_measured(history)])
+            val = np.asarray(run['per_category_ap'], dtype=np.float64)
+            both = ~np.isnan(held) & (val >= 0)
+            seeds.append(seed)
+            rhos.append(spearman(held[both], val[both]))
+            counts.append(int(both.sum()))
+        if seeds:
+            out[method] = dict(seeds=seeds, rho=rhos, categories=counts,
+                               summary=mean_std(rhos))
+    return out
 
 
 # ------------------------------------------------------------------ plots

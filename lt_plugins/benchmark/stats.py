@@ -66,3 +66,40 @@ def paired_difference(runs: Mapping, reference: Mapping,
 def _seed_order(seed):
     # seeds are ints in memory and strings in results.json
     return int(seed)
+
+
+def average_ranks(values: Sequence[float]) -> np.ndarray:
+    """Ranks 1..n, ties sharing the mean of their ranks (as
+    ``scipy.stats.rankdata(method='average')``)."""
+    v = np.asarray(values, dtype=np.float64)
+    order = np.argsort(v, kind='stable')
+    ranks = np.empty(v.size, dtype=np.float64)
+    ranks[order] = np.arange(1, v.size + 1)
+    _, inverse, counts = np.unique(v, return_inverse=True,
+                                   return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return sums[inverse] / counts[inverse]
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> Optional[float]:
+    """Spearman's rank correlation of paired values: Pearson's correlation
+    of their average ranks. None for fewer than 3 pairs or a constant
+    side (no ranking to correlate).
+
+    Args:
+        x, y (Sequence[float]): Paired values, no NaN.
+
+    Returns:
+        float | None
+    """
+    if len(x) != len(y):
+        raise ValueError(f'spearman needs paired values, got {len(x)} and '
+                         f'{len(y)}')
+    if len(x) < 3:
+        return None
+    rx, ry = average_ranks(x), average_ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    norm = np.sqrt((rx * rx).sum() * (ry * ry).sum())
+    if norm == 0:
+        return None
+    return float((rx * ry).sum() / norm)

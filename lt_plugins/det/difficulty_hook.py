@@ -19,10 +19,12 @@ from mmengine.model import is_model_wrapper
 from lt_plugins.core.validation import check_bool
 from lt_plugins.engine.difficulty_consumer import find_weight_consumers
 from lt_plugins.engine.difficulty_hook import (DifficultyHookBase,
-                                               build_heldout_dataloader)
+                                               build_heldout_dataloader,
+                                               describe_dataset_cfg)
 from .cdb_loss import _CDBWeightedLoss
 from .difficulty_sampler import (DifficultyRepeatFactorSampler,
-                                 load_sampler_state, save_sampler_state)
+                                 find_difficulty_sampler, load_sampler_state,
+                                 save_sampler_state)
 from .fast_lvis_eval import resolve_backend
 from .lvis_per_category_metric import LVISPerCategoryMetric
 
@@ -60,6 +62,14 @@ class CDBDifficultyHook(DifficultyHookBase):
         eval_nproc (int): Processes rank 0 forks to share the categories of
             the faster-coco-eval evaluation (the other ranks wait for it
             anyway). Defaults to 1; the numbers do not depend on it.
+        rotating_fold (bool): Measure on the fold of the training images
+            that the run's ``DifficultyRepeatFactorSampler(heldout_folds=K)``
+            left out of the epoch just trained, instead of on a fixed
+            held-out split. ``dataloader`` (and ``ann_file``) then describe
+            the training images in test mode (the training annotation file
+            with the test pipeline); each measurement runs on the subset of
+            the fold's images. ``check_overlap`` does not apply. Defaults to
+            False.
         **kwargs: ``interval``, ``tau``, ``t_max``, ``eps``, ``d_min``,
             ``power``, ``normalize``, ``history_file``,
             ``measure_before_train`` and the robust variants (off by
@@ -74,7 +84,11 @@ class CDBDifficultyHook(DifficultyHookBase):
     training dataloader, ``metric='segm'`` on a model without a mask head, a
     held-out file whose category ids (in label order) differ from the
     training set's, and a schedule that never measures
-    (:meth:`~lt_plugins.engine.DifficultyHookBase.check_schedule`).
+    (:meth:`~lt_plugins.engine.DifficultyHookBase.check_schedule`). With
+    ``rotating_fold`` also: a run without a sampler with ``heldout_folds``,
+    and a ``dataloader`` or ``ann_file`` that lacks a training image; and
+    without it, a sampler with ``heldout_folds`` (its left-out fold would
+    never be measured).
 
     Every CDB loss and difficulty sampler of the run is served by the hook:
     it pushes the weights into each. A CDB loss or sampler in a run without
@@ -91,6 +105,7 @@ class CDBDifficultyHook(DifficultyHookBase):
                  check_overlap: bool = True,
                  backend: str = 'auto',
                  eval_nproc: int = 1,
+                 rotating_fold: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
         resolve_backend(backend)  # an unknown or missing backend fails now
@@ -98,6 +113,7 @@ class CDBDifficultyHook(DifficultyHookBase):
             raise ValueError(f"metric must be 'bbox' or 'segm', got "
                              f'{metric!r}')
         check_bool('check_overlap', check_overlap)
+        self.rotating_fold = check_bool('rotating_fold', rotating_fold)
         if not isinstance(dataloader, dict):
             raise TypeError('dataloader must be a dataloader config dict, got '
                             f'{type(dataloader).__name__}')
@@ -123,6 +139,8 @@ class CDBDifficultyHook(DifficultyHookBase):
         self._dataloader = None
         self._evaluator = None
         self._classes: Sequence[str] = ()
+        self._sampler: Optional[DifficultyRepeatFactorSampler] = None
+        self._index_of_img = None  # rotating fold: img_id -> index
 
     # ------------------------------------------------------------ set-up
     def before_train(self, runner) -> None:
@@ -185,11 +203,79 @@ class CDBDifficultyHook(DifficultyHookBase):
         self._check_category_ids(train, metric._lvis_api.get_cat_ids())
         if self.count_shrinkage is not None:
             self._count_aware_inputs(train, metric._lvis_api)
-        if self.check_overlap:
+        self._sampler = find_difficulty_sampler(runner)
+        folds = getattr(self._sampler, 'heldout_folds', None)
+        if self.rotating_fold:
+            self._set_up_rotating_fold(runner, heldout, metric._lvis_api)
+        elif folds is not None:
+            raise ValueError(
+                f'the training sampler leaves out one of heldout_folds='
+                f'{folds} folds in every epoch, but CDBDifficultyHook '
+                f'measures on the fixed split {self.ann_file}; set '
+                'rotating_fold=True in the hook (and give it the training '
+                'images), or remove heldout_folds from the sampler')
+        elif self.check_overlap:
             self._check_disjoint(train, set(metric._lvis_api.get_img_ids()))
         self._evaluator = Evaluator(metric)
         self._evaluator.dataset_meta = heldout.metainfo
         super().before_train(runner)
+
+    def _set_up_rotating_fold(self, runner, heldout, api) -> None:
+        """Check a rotating-fold run and index the hook's data set by image
+        id (``rotating_fold``)."""
+        sampler = self._sampler
+        if sampler is None or sampler.heldout_folds is None:
+            raise ValueError(
+                'CDBDifficultyHook(rotating_fold=True) measures on the fold '
+                'the training sampler leaves out, but the training '
+                'dataloader has ' + (
+                    'no DifficultyRepeatFactorSampler' if sampler is None
+                    else 'a DifficultyRepeatFactorSampler without '
+                    'heldout_folds') + '; set sampler=dict(type='
+                '"DifficultyRepeatFactorSampler", heldout_folds=K, ...)')
+        self._index_of_img = {
+            int(heldout.get_data_info(i)['img_id']): i
+            for i in range(len(heldout))
+        }
+        known = set(api.get_img_ids())
+        described = describe_dataset_cfg(self.dataloader_cfg.get('dataset'))
+        for fold in range(sampler.heldout_folds):
+            for img_id in sampler.fold_image_ids(fold):
+                if img_id not in self._index_of_img:
+                    raise ValueError(
+                        f'CDBDifficultyHook(rotating_fold=True): training '
+                        f'image {img_id} (fold {fold}) is not in the hook\'s '
+                        f'data set {described}; '
+                        'give the hook the training annotation file in test '
+                        'mode')
+                if img_id not in known:
+                    raise ValueError(
+                        f'CDBDifficultyHook(rotating_fold=True): training '
+                        f'image {img_id} (fold {fold}) has no entry in '
+                        f'{self.ann_file}; the hook scores the folds against '
+                        'the training annotation file')
+
+    def _fold_loader(self, runner):
+        """The dataloader of the fold the current epoch left out."""
+        fold = self._sampler.heldout_fold()
+        ids = self._sampler.fold_image_ids(fold)
+        base = _base_dataset(self._dataloader.dataset)
+        subset = base.get_subset([self._index_of_img[i] for i in ids])
+        cfg = copy.deepcopy(self.dataloader_cfg)
+        cfg['dataset'] = subset
+        runner.logger.info(
+            f'CDBDifficultyHook: measuring on held-out fold {fold} of '
+            f'{self._sampler.heldout_folds} ({len(ids)} training images '
+            f'left out of epoch {self._sampler.epoch + 1})')
+        return runner.build_dataloader(cfg, seed=runner.seed)
+
+    def measurement_info(self, runner) -> dict:
+        """The fold a rotating-fold measurement used (for the history)."""
+        if not self.rotating_fold:
+            return {}
+        fold = self._sampler.heldout_fold()
+        return dict(heldout_fold=fold, heldout_images=len(
+            self._sampler.fold_image_ids(fold)))
 
     def _count_aware_inputs(self, train, api) -> None:
         """Held-out instances and frequency group of every category, label
@@ -204,14 +290,23 @@ class CDBDifficultyHook(DifficultyHookBase):
                 f"{self.ann_file} have no 'frequency' (e.g. id "
                 f'{no_group[0]}); cut the held-out split from an LVIS '
                 'training file with tools/make_lvis_heldout.py')
+        self._cat_ids = cat_ids
+        self._api = api
         self._counts = np.array(
             [len(api.get_ann_ids(cat_ids=[c])) for c in cat_ids],
             dtype=np.float64)
         self._groups = [api.cats[c]['frequency'] for c in cat_ids]
 
     def measurement_counts(self, runner) -> np.ndarray:
-        """Held-out instances (annotations) of each category."""
-        return self._counts
+        """Held-out instances (annotations) of each category; with
+        ``rotating_fold`` those of the fold the current epoch left out."""
+        if not self.rotating_fold or self._sampler is None:
+            return self._counts
+        ids = self._sampler.fold_image_ids(self._sampler.heldout_fold())
+        counts = dict.fromkeys(self._cat_ids, 0)
+        for ann in self._api.load_anns(self._api.get_ann_ids(img_ids=ids)):
+            counts[ann['category_id']] += 1
+        return np.array([counts[c] for c in self._cat_ids], np.float64)
 
     def class_groups(self, runner) -> Sequence:
         """LVIS frequency group of each category ('r', 'c', 'f')."""
@@ -270,15 +365,17 @@ class CDBDifficultyHook(DifficultyHookBase):
         return self._classes
 
     def measure(self, runner) -> np.ndarray:
+        loader = self._fold_loader(runner) if self.rotating_fold else \
+            self._dataloader
         model = runner.model
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            for data_batch in self._dataloader:
+            for data_batch in loader:
                 outputs = model.val_step(data_batch)
                 self._evaluator.process(data_samples=outputs,
                                         data_batch=data_batch)
-        metrics = self._evaluator.evaluate(len(self._dataloader.dataset))
+        metrics = self._evaluator.evaluate(len(loader.dataset))
         model.train(was_training)
         return np.asarray(metrics[f'cdb/{self.metric}_per_category_ap'],
                           dtype=np.float64)

@@ -142,7 +142,8 @@ def draw_repeat_plan(image_factors: np.ndarray,
     image ``i`` appears ``r_i`` times per epoch in expectation.
 
     Args:
-        image_factors (np.ndarray): Shape (N,), each >= 1.
+        image_factors (np.ndarray): Shape (N,), each >= 1, or 0 for an image
+            left out of the epoch (the rotating held-out fold).
         rng (np.random.Generator): The epoch's randomness.
 
     Returns:
@@ -154,6 +155,30 @@ def draw_repeat_plan(image_factors: np.ndarray,
     counts = whole.astype(np.int64) + (rng.random(f.size) < f - whole)
     plan = np.repeat(np.arange(f.size, dtype=np.int64), counts)
     return plan[rng.permutation(plan.size)]
+
+
+def fold_assignment(num_images: int, num_folds: int,
+                    fold_seed: int) -> np.ndarray:
+    """The rotating held-out folds: image ``i`` belongs to fold
+    ``folds[i]``.
+
+    A random partition into folds whose sizes differ by at most one:
+    the images in the order of a permutation drawn from ``fold_seed``, dealt
+    round-robin. It depends on the seed and the number of images only, so
+    every rank, every seed of a run and a resumed run agree on it.
+
+    Args:
+        num_images (int): N.
+        num_folds (int): K, 2 <= K <= N.
+        fold_seed (int): Seed of the permutation.
+
+    Returns:
+        np.ndarray: Shape (N,), int64, values in ``[0, K)``.
+    """
+    order = np.random.default_rng([fold_seed]).permutation(num_images)
+    folds = np.empty(num_images, dtype=np.int64)
+    folds[order] = np.arange(num_images) % num_folds
+    return folds
 
 
 # --------------------------------------------------------------- sampler
@@ -272,6 +297,17 @@ class DifficultyRepeatFactorSampler(Sampler):
     have drawn, also when the resumed run's seed differs (mmengine builds
     the dataloader before it reads the checkpoint's seed).
 
+    **Rotating held-out fold** (``heldout_folds=K``). Holding out a fixed
+    split costs the training set those images in every epoch. With
+    ``heldout_folds`` the training images are split into K folds
+    (:func:`fold_assignment`, from ``fold_seed``, not from the run's seed),
+    epoch ``e``'s plan leaves out fold ``e mod K`` (its images get factor 0)
+    and ``CDBDifficultyHook(rotating_fold=True)`` measures on that fold
+    after the epoch; every image trains in ``K - 1`` of every ``K`` epochs.
+    The measurement is then on images the model saw in earlier epochs. The
+    hook, not this sampler, knows the annotations: :meth:`fold_image_ids`
+    gives it the fold's image ids.
+
     **Refused**, each with a message naming the value: a data set without
     per-image category ids (``get_cat_ids``) or without classes, one
     already wrapped in ``ClassBalancedDataset``, weights of the wrong
@@ -295,6 +331,12 @@ class DifficultyRepeatFactorSampler(Sampler):
             True.
         max_epoch_factor (float): Largest allowed epoch, as a multiple of
             the data set's length (finite, >= 1). Defaults to 20.
+        heldout_folds (int, optional): K >= 2 (and at most the number of
+            images): leave out fold ``epoch mod K`` from each epoch, for a
+            hook that measures on it (see above). Defaults to None (every
+            epoch draws from every image; the held-out split is a file of
+            its own).
+        fold_seed (int): Seed of the fold partition, >= 0. Defaults to 0.
     """
 
     #: The sampler only acts through weights a difficulty hook pushes into
@@ -307,7 +349,9 @@ class DifficultyRepeatFactorSampler(Sampler):
                  oversample_thr: float = 1e-3,
                  seed: Optional[int] = None,
                  round_up: bool = True,
-                 max_epoch_factor: float = 20.0) -> None:
+                 max_epoch_factor: float = 20.0,
+                 heldout_folds: Optional[int] = None,
+                 fold_seed: int = 0) -> None:
         self.form = check_choice('form', form, FORMS)
         self.oversample_thr = check_real('oversample_thr', oversample_thr,
                                          0.0)
@@ -322,6 +366,17 @@ class DifficultyRepeatFactorSampler(Sampler):
         self.num_images = len(self.image_cats)
         self.rfs_factors = rfs_category_factors(
             self.image_cats, self.num_classes, self.oversample_thr)
+        self.heldout_folds = check_int('heldout_folds', heldout_folds, 2,
+                                       allow_none=True)
+        self.fold_seed = check_int('fold_seed', fold_seed, 0)
+        self.folds = None
+        if self.heldout_folds is not None:
+            if self.heldout_folds > self.num_images:
+                raise ValueError(
+                    f'heldout_folds={self.heldout_folds} is more folds than '
+                    f'the {self.num_images} images of the data set')
+            self.folds = fold_assignment(self.num_images, self.heldout_folds,
+                                         self.fold_seed)
         self.epoch = 0
         self.served = False  # set by the first update_weights
         self._set_weights(np.ones(self.num_classes), None)
@@ -391,17 +446,45 @@ class DifficultyRepeatFactorSampler(Sampler):
         self._plan_key = None
         self._plan = None
 
+    # -------------------------------------------------------------- folds
+    def heldout_fold(self, epoch: Optional[int] = None) -> Optional[int]:
+        """The fold ``epoch`` (default: the current epoch) leaves out, or
+        None without ``heldout_folds``."""
+        if self.heldout_folds is None:
+            return None
+        return int((self.epoch if epoch is None else epoch) %
+                   self.heldout_folds)
+
+    def fold_image_ids(self, fold: int) -> List[int]:
+        """The ``img_id`` of every image of ``fold``, in data set order.
+
+        Raises:
+            ValueError: Without ``heldout_folds``, or for a fold outside
+                ``[0, K)``.
+        """
+        if self.heldout_folds is None:
+            raise ValueError('this DifficultyRepeatFactorSampler has no '
+                             'held-out folds (heldout_folds=None)')
+        check_int('fold', fold, 0, self.heldout_folds - 1)
+        return [int(self.dataset.get_data_info(int(i))['img_id'])
+                for i in np.flatnonzero(self.folds == fold)]
+
     # --------------------------------------------------------------- plan
     def epoch_plan(self) -> np.ndarray:
         """The current epoch's plan before sharding (the same on all ranks).
 
         Returns:
-            np.ndarray: Data set indices, int64.
+            np.ndarray: Data set indices, int64; none of the fold the epoch
+            leaves out (``heldout_folds``).
         """
         key = (self.seed, self.epoch)
         if self._plan_key != key:
             rng = np.random.default_rng([self.seed, self.epoch])
-            self._plan = draw_repeat_plan(self.image_factors, rng)
+            factors = self.image_factors
+            if self.folds is not None:
+                factors = np.where(self.folds == self.heldout_fold(), 0.0,
+                                   factors)
+            self._plan = draw_repeat_plan(factors, rng)
             self._plan_key = key
         return self._plan
 
@@ -447,16 +530,19 @@ class DifficultyRepeatFactorSampler(Sampler):
             weights=self.weights.tolist(),
             measured=None if self.measured is None else
             self.measured.tolist(),
-            served=self.served)
+            served=self.served,
+            heldout_folds=self.heldout_folds,
+            fold_seed=self.fold_seed)
 
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict`'s state (on ``--resume``).
 
         Raises:
             ValueError: If the state belongs to a data set of another size
-                or class count; a changed form or threshold is taken from
-                the current config (the hook pushes the weights again before
-                the next epoch).
+                or class count, or to other held-out folds (the resumed run
+                would measure on images it trained on in this cycle); a
+                changed form or threshold is taken from the current config
+                (the hook pushes the weights again before the next epoch).
         """
         if state['num_images'] != self.num_images or \
                 len(state['weights']) != self.num_classes:
@@ -465,6 +551,16 @@ class DifficultyRepeatFactorSampler(Sampler):
                 f'for {state["num_images"]} images and '
                 f'{len(state["weights"])} classes, the data set has '
                 f'{self.num_images} images and {self.num_classes} classes')
+        old_k, old_seed = state.get('heldout_folds'), state.get(
+            'fold_seed', 0)
+        if old_k != self.heldout_folds or (old_k is not None and
+                                           old_seed != self.fold_seed):
+            raise ValueError(
+                f'the checkpoint\'s DifficultyRepeatFactorSampler was built '
+                f'with heldout_folds={old_k}, fold_seed={old_seed}, this '
+                f'config has heldout_folds={self.heldout_folds}, fold_seed='
+                f'{self.fold_seed}; resume with the folds the run started '
+                'with')
         self.seed = int(state['seed'])
         self.epoch = int(state['epoch'])
         measured = state['measured']

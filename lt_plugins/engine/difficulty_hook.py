@@ -306,6 +306,12 @@ class DifficultyHookBase(Hook):
         authors' CIFAR code computes it) shrinks by this factor."""
         return None
 
+    def measurement_info(self, runner) -> dict:
+        """JSON-ready facts about the measurement just taken, added to its
+        history record (e.g. which held-out fold it used). Defaults to
+        none."""
+        return {}
+
     def measurement_counts(self, runner) -> np.ndarray:
         """Held-out instances per class, shape (C,) (``count_shrinkage``)."""
         raise NotImplementedError(
@@ -507,6 +513,7 @@ class DifficultyHookBase(Hook):
             difficulty=result.difficulty.tolist(),
             num_floored=result.num_floored,
             weights=result.weights.tolist())
+        record.update(self.measurement_info(runner))
         train_counts = self.training_class_counts(runner)
         if train_counts is not None:
             n = np.asarray(train_counts, dtype=np.float64)

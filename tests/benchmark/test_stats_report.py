@@ -51,3 +51,26 @@ def test_markdown_table_layout():
     assert markdown_table(['a', 'b'], [['1', '2']]) == [
         '| a | b |', '|---|---|', '| 1 | 2 |']
     assert seeds_text([0, 1, 2]) == '0,1,2'
+
+
+def test_average_ranks_share_ties():
+    from lt_plugins.benchmark.stats import average_ranks
+    # 0.1 -> 1, the two 0.5 -> (2 + 3) / 2, 0.9 -> 4
+    assert average_ranks([0.5, 0.1, 0.9, 0.5]).tolist() == [2.5, 1, 4, 2.5]
+
+
+def test_spearman_by_hand_and_against_scipy():
+    from scipy.stats import spearmanr
+
+    from lt_plugins.benchmark.stats import spearman
+    # no ties: 1 - 6 sum d^2 / (n (n^2 - 1)); ranks (1,2,3,4) and
+    # (2,1,4,3): sum d^2 = 4, so 1 - 24 / 60 = 0.6
+    assert spearman([1, 2, 3, 4], [20, 10, 40, 30]) == pytest.approx(0.6)
+    assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    x = [0.0, 0.2, 0.2, 0.5, 0.9, 0.1, 0.0]
+    y = [0.1, 0.3, 0.0, 0.6, 0.8, 0.1, 0.2]
+    assert spearman(x, y) == pytest.approx(spearmanr(x, y)[0], abs=1e-12)
+    assert spearman([1, 2], [1, 2]) is None  # too few pairs
+    assert spearman([1, 1, 1], [1, 2, 3]) is None  # nothing to rank
+    with pytest.raises(ValueError, match='3 and 2'):
+        spearman([1, 2, 3], [1, 2])

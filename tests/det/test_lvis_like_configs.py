@@ -70,6 +70,9 @@ METHOD_KEYS = {
                                'cdb_s_form', 'rfs_oversample_thr'},
     'cdb-s-seesaw': {'model', 'train_dataloader', 'custom_hooks',
                      'cdb_s_form', 'rfs_oversample_thr'},
+    'cdb-s-rotating-fold': {'train_dataloader', 'custom_hooks', 'cdb_s_form',
+                            'rfs_oversample_thr', 'heldout_folds',
+                            'fold_dataloader'},
 }
 
 
@@ -118,11 +121,27 @@ def test_runner_method_table_matches_the_config(method):
         assert hook['tau'] == spec.cdb_tau
         for key, value in spec.hook_options:
             assert hook[key] == value
-        assert hook['dataloader']['dataset']['ann_file'] == \
-            'annotations/lvis_v0.5_heldout.json'
+        # the rotating fold measures on the training images
+        assert hook['dataloader']['dataset']['ann_file'] == (
+            'annotations/lvis_v0.5_train.json' if spec.rotating_fold else
+            'annotations/lvis_v0.5_heldout.json')
         assert hook['dataloader']['dataset']['data_prefix'] == dict(
             img='train2017/')
+        assert hook.get('rotating_fold', False) == spec.rotating_fold
     assert ('FreezeAllButHook' in hooks) == spec.freeze_cls
+    if spec.rotating_fold:
+        # the fixed split's loader, but on the training annotations; the
+        # sampler's form that of the fixed-split CDB-S row
+        held = _cfg('faster-rcnn_lvis-like_cdb-s.py').custom_hooks[0]
+        loader, fixed = hook['dataloader'], held['dataloader']
+        assert {k for k in set(loader) | set(fixed)
+                if loader.get(k) != fixed.get(k)} == {'dataset'}
+        assert {k for k in set(loader.dataset) | set(fixed.dataset)
+                if loader.dataset.get(k) != fixed.dataset.get(k)} == \
+            {'ann_file'}
+        assert cfg.train_dataloader.sampler.heldout_folds == 4
+        assert cfg.train_dataloader.sampler.form == \
+            _cfg('faster-rcnn_lvis-like_cdb-s.py').cdb_s_form
     n = 874 if spec.split == 'full' else 670
     if spec.rfs:
         # LVIS' 1e-3 on ~57k images, scaled to this training split
@@ -205,7 +224,8 @@ class _LargeData:
 @pytest.mark.parametrize('method', ['cdb-rfs', 'cdb-w-ce-cls', 'seesaw',
                                     'cdb-w-ce-cls-momentum',
                                     'rfs_ce-cls_rfs-stage2',
-                                    'cdb-s-rfs-x-difficulty', None])
+                                    'cdb-s-rfs-x-difficulty',
+                                    'cdb-s-rotating-fold', None])
 def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
     spec = runner.METHODS[method] if method else runner.Method(
         'pretrain', 'pretrain', config=runner.PRETRAIN_CONFIG)
@@ -237,7 +257,12 @@ def test_size_override_retargets_data_classes_and_losses(method, tmp_path):
     if spec.cdb_tau is not None:
         held = hooks['CDBDifficultyHook']['dataloader']['dataset']
         assert held.data_root == 'data/lvis_like_large/'
-        assert held.ann_file == 'annotations/lvis_v0.5_heldout.json'
+        # the rotating fold measures on the training images
+        assert held.ann_file == ('annotations/lvis_v0.5_train.json'
+                                 if spec.rotating_fold else
+                                 'annotations/lvis_v0.5_heldout.json')
+        assert hooks['CDBDifficultyHook'].get('rotating_fold', False) == \
+            spec.rotating_fold
         assert len(held.metainfo.classes) == 1230
         assert hooks['CDBDifficultyHook']['tau'] == spec.cdb_tau
         for key, value in spec.hook_options:
