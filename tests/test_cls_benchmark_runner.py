@@ -50,6 +50,10 @@ FAKE = textwrap.dedent('''
         ckpt = osp.join(wd, 'epoch_2.pth')
         open(ckpt, 'w').write('fake')
         open(osp.join(wd, 'last_checkpoint'), 'w').write(ckpt)
+        if os.environ.get('FAKE_SELECT'):  # HeldOutSelectionHook's files
+            open(osp.join(wd, 'best_heldout.pth'), 'w').write('fake')
+            json.dump(dict(selected_epoch=1, selected_accuracy=30.0),
+                      open(osp.join(wd, 'heldout_selection.json'), 'w'))
         if method == 'iwb-stage2':
             recs = [dict(epoch=e, iter=e, norms=[1.0 + (e - 1) * i / 100
                          for i in range(100)], spearman_vs_counts=None)
@@ -85,6 +89,8 @@ FAKE = textwrap.dedent('''
     method = osp.basename(config)[:-3]
     seed = int(re.search(r'seed(\\d+)', out).group(1))
     top1 = OFFSET[method] + SLOPE[method] * seed
+    if ckpt.endswith('best_heldout.pth'):  # the selected checkpoint
+        top1 += 2.0 if method == 'ce' else 3.0
     classwise = [top1 - 1.0 if i % 2 else top1 + 1.0 for i in range(100)]
     extra = {{}}
     if method == 'tau-norm-heldout':  # seed 0 chooses 0.5, seed 1 0.6
@@ -112,6 +118,7 @@ def grid(tmp_path, monkeypatch):
     calls.write_text('')
     monkeypatch.setenv('FAKE_CALLS', str(calls))
     monkeypatch.delenv('FAKE_SLEEP', raising=False)
+    monkeypatch.delenv('FAKE_SELECT', raising=False)
     work, out = tmp_path / 'work', tmp_path / 'out'
 
     def args(*extra, methods=('iwb-stage2', 'crt', 'tau-norm'),
@@ -270,6 +277,46 @@ def test_variants_are_reported_next_to_the_paper_default(grid):
     assert '(paper default)' in default[1]
     for png in ('cdb_stability.png', 'cdb_weight_maps.png'):
         assert (grid['out'] / png).stat().st_size > 1000, png
+
+
+def test_the_selected_checkpoint_is_tested_next_to_the_last(
+        grid, monkeypatch):
+    """Runs trained with HeldOutSelectionHook (the sweep sizes): the
+    runner tests best_heldout.pth too; a post-hoc method tests its start's
+    selection. Fake: the selected checkpoint scores 2 (CE) or 3 (others)
+    points above the last."""
+    monkeypatch.setenv('FAKE_SELECT', '1')
+    rc, calls = grid['run'](methods=('crt', 'tau-norm'))
+    assert rc == 0
+    work = grid['work']
+    evals = [c[3] for c in calls if not c[0].endswith('train.py')]
+    for seed in (0, 1):
+        for method, start in (('ce', 'ce'), ('crt', 'crt'),
+                              ('tau-norm', 'ce')):
+            assert str(work / start / f'seed{seed}' / 'best_heldout.pth') \
+                in evals
+            result = json.loads((work / method / f'seed{seed}' /
+                                 'result.json').read_text())
+            last = OFFSET[method] + SLOPE[method] * seed
+            assert result['top1'] == last
+            sel = result['selected']
+            assert sel['top1'] == last + (2.0 if method == 'ce' else 3.0)
+            assert sel['epoch'] == 1 and sel['heldout_accuracy'] == 30.0
+            assert sel['few'] == sel['top1'] - 20
+    table = (grid['out'] / 'table.md').read_text()
+    # cRT: last 43 / 44, selected 46 / 47; CE selected 42 / 43
+    assert '| cRT | 2 | 43.5 ± 0.7 | 46.5 ± 0.7 | +3.0 ± 0.0 | ' \
+        '+4.0 ± 0.0 | 26.5 ± 0.7 | 1, 1 |' in table
+    assert '| CE | 2 | 40.5 ± 0.7 | 42.5 ± 0.7 | +2.0 ± 0.0 | ' \
+        '(baseline) |' in table
+
+
+def test_without_a_selection_no_selected_figures(grid):
+    assert grid['run'](methods=('crt', ))[0] == 0
+    result = json.loads((grid['work'] / 'crt' / 'seed0' /
+                         'result.json').read_text())
+    assert 'selected' not in result
+    assert 'selected' not in (grid['out'] / 'table.md').read_text()
 
 
 def test_finished_runs_are_skipped(grid):
@@ -761,6 +808,17 @@ def test_sweep_sizes_are_the_default_configs_on_a_longer_schedule(
             default.model.head.loss.drw_epoch = drw
         assert cfg.model == default.model
         assert cfg.train_dataloader == default.train_dataloader
+    # every sweep run keeps its best held-out checkpoint (the default size
+    # does not)
+    for name in ('ce.py', 'cdb-w-ce.py', 'crt.py'):
+        cfg = Config.fromfile(osp.join(out, name))
+        sel = cfg.default_hooks.heldout_selection
+        assert sel.type == 'HeldOutSelectionHook' and sel.interval == 1
+        assert sel.test_selected is False
+        assert sel.dataloader.dataset == \
+            Config.fromfile(osp.join(BENCH, name)).heldout_dataset
+        assert 'heldout_selection' not in Config.fromfile(
+            osp.join(BENCH, name)).default_hooks
     warmup = Config.fromfile(osp.join(out, 'cdb-w-ce-warmup.py'))
     assert warmup.custom_hooks[0]['warmup_epochs'] == epochs // 3
     ldam = Config.fromfile(osp.join(out, 'ldam-drw.py'))

@@ -184,6 +184,11 @@ DEFAULT_SIZE_BASE = './_base_/size_default.py'
 DATA_ROOT = 'data/cifar_lt_bench'
 
 EVAL_FILE = 'eval.json'
+#: The checkpoint HeldOutSelectionHook keeps (the sweep sizes train with
+#: it), its record, and the test of it the runner writes.
+SELECTED_CHECKPOINT = 'best_heldout.pth'
+SELECTION_FILE = 'heldout_selection.json'
+SELECTED_EVAL_FILE = 'eval_selected.json'
 TRAIN_DONE_FILE = 'train_done.json'
 DNET_HISTORY_FILE = 'difficulty_history.json'
 #: Per-run files the plots read besides result.json: archived with it.
@@ -390,6 +395,23 @@ class ClsGrid(Grid):
                       train_seconds=train_s, train_cpu_seconds=train_cpu,
                       eval_seconds=eval_s, machine=machine_description(),
                       data_args=self.data_args, **metrics)
+        selection = read_json(osp.join(osp.dirname(checkpoint),
+                                       SELECTION_FILE), missing_ok=True)
+        best = osp.join(osp.dirname(checkpoint), SELECTED_CHECKPOINT)
+        if selection is not None and osp.isfile(best):
+            # the checkpoint with the best mean held-out accuracy, tested
+            # like the last one (a post-hoc method: its start's selection)
+            cmd = self.eval_command(cell, best)
+            cmd[-1] = osp.join(cell.work_dir, SELECTED_EVAL_FILE)
+            log_path = osp.join(cell.work_dir, 'eval_selected.out')
+            rc, _, _ = call(cmd, log_path)
+            chosen = read_json(cmd[-1], missing_ok=True)
+            if rc != 0 or chosen is None:
+                return self.fail(cell, 'eval', cmd, rc, log_path)
+            result['selected'] = dict(
+                checkpoint=best, epoch=selection['selected_epoch'],
+                heldout_accuracy=selection['selected_accuracy'],
+                **{k: chosen[k] for k in ('top1', 'many', 'medium', 'few')})
         if cell.method == 'difficulty-net':
             try:
                 difficulty_history(cell.work_dir)
@@ -575,6 +597,20 @@ def collect(bench: ClsGrid) -> Dict[str, dict]:
                 summary[f'{k}_minus_versus'] = _mean_std(
                     [r[k] - ref[s][k] for s, r in runs.items() if s in ref
                      and r[k] is not None and ref[s][k] is not None])
+        chosen = {sd: r['selected'] for sd, r in runs.items()
+                  if r.get('selected')}
+        if chosen:
+            base_chosen = {sd: r['selected'] for sd, r in base.items()
+                           if r.get('selected')}
+            summary['selected'] = dict(
+                {k: _mean_std([c[k] for c in chosen.values()])
+                 for k in ('top1', 'many', 'medium', 'few')},
+                minus_last=_mean_std([c['top1'] - runs[sd]['top1']
+                                      for sd, c in chosen.items()]),
+                minus_ce=_mean_std([c['top1'] - base_chosen[sd]['top1']
+                                    for sd, c in chosen.items()
+                                    if sd in base_chosen]),
+                epochs=sorted(c['epoch'] for c in chosen.values()))
         stability = entry.get('cdb_stability', {})
         for k in ('tau_mean', 'off_share', 'weight_change', 'off_ever',
                   'zero_share', 'perfect_share', 'off_accuracy_min',
@@ -710,6 +746,34 @@ def variants_table(methods: Dict[str, dict]) -> str:
             f'{_fmt(s["tau_mean"], 2)} | {percent(s["off_share"])} | '
             f'{_fmt(s["weight_change"], 2)} | {percent(s["zero_share"])} | '
             f'{off_accuracy} |')
+    return '\n'.join(lines) + '\n'
+
+
+def selected_table(methods: Dict[str, dict]) -> str:
+    """The checkpoint chosen on the held-out split next to the last one.
+
+    One row per method whose runs were trained with
+    ``HeldOutSelectionHook`` (the sweep sizes): top-1 of the last and of
+    the selected checkpoint, their paired difference, the selected one's
+    paired difference to CE's selected one, few-shot accuracy of the
+    selected one and the selected epochs. Empty when no run has one.
+    """
+    rows = [(n, e) for n, e in methods.items() if 'selected' in e['summary']]
+    if not rows:
+        return ''
+    lines = ['| method | seeds | top-1, last | top-1, selected | selected − '
+             'last (paired) | selected − CE selected (paired) | few, '
+             'selected | selected epochs |',
+             '|---|---|---|---|---|---|---|---|']
+    for name, entry in rows:
+        s, sel = entry['summary'], entry['summary']['selected']
+        delta = ('(baseline)' if name == BASELINE else
+                 _fmt(sel['minus_ce'], signed=True))
+        lines.append(
+            f'| {entry["label"]} | {sel["top1"]["n"]} | {_fmt(s["top1"])} | '
+            f'{_fmt(sel["top1"])} | {_fmt(sel["minus_last"], signed=True)} | '
+            f'{delta} | {_fmt(sel["few"])} | '
+            f'{", ".join(map(str, sel["epochs"]))} |')
     return '\n'.join(lines) + '\n'
 
 
@@ -1133,6 +1197,14 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
         table += ('\nPost-hoc tau chosen on the held-out split (mean '
                   'per-class held-out accuracy at that tau, in percent):'
                   '\n\n' + taus)
+    selected = selected_table(methods)
+    if selected:
+        table += ('\nThe checkpoint with the best mean per-class held-out '
+                  'accuracy (HeldOutSelectionHook after every epoch, as the '
+                  "authors' CIFAR-LT code keeps it; the held-out split is "
+                  'neither train nor test) next to the last one, both '
+                  'tested; a post-hoc method uses its start\'s selection:'
+                  '\n\n' + selected)
     with open(osp.join(out_dir, 'table.md'), 'w') as f:
         f.write(header + table)
     distinct = None if info is None else info['classes']['distinct']
