@@ -33,6 +33,7 @@ from torch.utils.data import Sampler
 
 from lt_plugins.core.validation import (check_bool, check_choice, check_int,
                                         check_real, check_real_sequence)
+from lt_plugins.engine.difficulty_consumer import DifficultyWeightConsumer
 
 #: The forms of the category repeat factor (see the module docstring).
 FORMS = ('difficulty', 'rfs_x_difficulty')
@@ -231,7 +232,7 @@ def _image_categories(dataset) -> Tuple[List[np.ndarray], int]:
 
 
 @DATA_SAMPLERS.register_module()
-class DifficultyRepeatFactorSampler(Sampler):
+class DifficultyRepeatFactorSampler(DifficultyWeightConsumer, Sampler):
     """Repeat factor sampling driven by CDB class difficulty (CDB-S).
 
     The CDB paper's sampler (sec. 3.2.2) as repeat factors for detection
@@ -314,8 +315,14 @@ class DifficultyRepeatFactorSampler(Sampler):
     length, NaN, infinite or negative weights, and factors that could make
     an epoch longer than ``max_epoch_factor`` times the data set (the check
     takes the longest possible plan, ``sum_i ceil(r_i)``). Iterating the
-    sampler before any weights were pushed raises: a run with this sampler
+    sampler before any weights were pushed raises
+    (:mod:`lt_plugins.engine.difficulty_consumer`): a run with this sampler
     and no hook serving it would silently train without difficulty.
+    ``fixed_weights=True`` is the opt-out for repeat factors from weights
+    fixed on purpose (``weights``, e.g. from an earlier run's
+    ``cdb_history.json``; without them weight 1: RFS in form
+    ``'rfs_x_difficulty'``, every image once in ``'difficulty'``); a hook
+    in the same run is then refused, since it would overwrite them.
 
     Args:
         dataset: The training data set (an mmdet data set, with
@@ -337,11 +344,15 @@ class DifficultyRepeatFactorSampler(Sampler):
             epoch draws from every image; the held-out split is a file of
             its own).
         fold_seed (int): Seed of the fold partition, >= 0. Defaults to 0.
+        fixed_weights (bool): Sample without a ``CDBDifficultyHook``, with
+            ``weights`` (or weight 1). Defaults to False: iterating before
+            a hook pushed weights is refused.
+        weights (array-like, optional): The fixed CDB weights, shape (C,),
+            finite, >= 0; only with ``fixed_weights=True``.
     """
 
-    #: The sampler only acts through weights a difficulty hook pushes into
-    #: it; a run that has it and no such hook is a misconfiguration.
-    requires_difficulty_hook = True
+    difficulty_hook_hint = ("dict(type='CDBDifficultyHook', dataloader="
+                            '<held-out dataloader>) (docs/detection.md)')
 
     def __init__(self,
                  dataset,
@@ -351,7 +362,10 @@ class DifficultyRepeatFactorSampler(Sampler):
                  round_up: bool = True,
                  max_epoch_factor: float = 20.0,
                  heldout_folds: Optional[int] = None,
-                 fold_seed: int = 0) -> None:
+                 fold_seed: int = 0,
+                 fixed_weights: bool = False,
+                 weights=None) -> None:
+        self.init_difficulty_consumer(fixed_weights)
         self.form = check_choice('form', form, FORMS)
         self.oversample_thr = check_real('oversample_thr', oversample_thr,
                                          0.0)
@@ -380,6 +394,15 @@ class DifficultyRepeatFactorSampler(Sampler):
         self.epoch = 0
         self.served = False  # set by the first update_weights
         self._set_weights(np.ones(self.num_classes), None)
+        if weights is not None:
+            if not self.fixed_weights:
+                raise ValueError(
+                    'DifficultyRepeatFactorSampler: weights are fixed '
+                    'weights; pass fixed_weights=True with them (a '
+                    'CDBDifficultyHook would replace them after its first '
+                    'measurement)')
+            self.update_weights(weights)
+        self.served = self.served or self.fixed_weights
 
     # ------------------------------------------------------------ weights
     def update_weights(self, weights, measured=None) -> None:
@@ -497,13 +520,25 @@ class DifficultyRepeatFactorSampler(Sampler):
             return num_samples, num_samples * self.world_size
         return math.ceil((n - self.rank) / self.world_size), n
 
+    def attach_difficulty_hook(self, hook) -> None:
+        """Record the hook that serves this sampler (its ``before_train``);
+        refused with ``fixed_weights=True``, whose weights it would
+        replace."""
+        if self.fixed_weights:
+            raise ValueError(
+                f'DifficultyRepeatFactorSampler was built with '
+                f'fixed_weights=True, but {type(hook).__name__} would '
+                'replace its weights with measured ones; remove the hook, '
+                'or fixed_weights (and weights) from the sampler')
+        super().attach_difficulty_hook(hook)
+
     def __iter__(self) -> Iterator[int]:
         if not self.served:
+            self.check_difficulty_hook()  # no hook: refused, naming both ways
             raise RuntimeError(
-                'DifficultyRepeatFactorSampler has no weights: no '
-                'CDBDifficultyHook serves it (add one to custom_hooks, with '
-                'the held-out dataloader); without it the run would train '
-                'without difficulty')
+                'DifficultyRepeatFactorSampler has no weights yet: its '
+                f'{", ".join(self.difficulty_hooks)} pushes them in '
+                'before_train, which has not run')
         plan = self.epoch_plan()
         _, total = self._shard_sizes()
         if total > len(plan):  # pad with the plan's own start, as mmengine

@@ -22,6 +22,7 @@ from lt_plugins.det.difficulty_sampler import (
     SAMPLER_CHECKPOINT_KEY, DifficultyRepeatFactorSampler,
     category_repeat_factors, draw_repeat_plan, image_repeat_factors,
     rfs_category_factors)
+from lt_plugins.engine.difficulty_consumer import MissingDifficultyHookError
 from mmdet.datasets import LVISV05Dataset
 from mmdet.registry import DATA_SAMPLERS
 from tests.ddp_launch import free_port
@@ -346,10 +347,51 @@ def test_refuses_bad_arguments(hand_set, kwargs, error, match):
 
 def test_refuses_to_iterate_before_any_hook_pushed_weights(hand_set):
     sampler = DifficultyRepeatFactorSampler(hand_set, seed=0)
-    assert DifficultyRepeatFactorSampler.requires_difficulty_hook
-    with pytest.raises(RuntimeError, match='no CDBDifficultyHook serves it'):
+    assert sampler.requires_difficulty_hook
+    with pytest.raises(MissingDifficultyHookError,
+                       match=r"no difficulty hook updates its class weights"
+                       r".*CDBDifficultyHook.*fixed_weights=True"):
         iter(sampler)
     assert len(sampler) == 8  # the train loop may ask for the length
+
+
+def test_fixed_weights_sample_without_a_hook(hand_set):
+    # weight 1 on purpose: RFS's factors in 'rfs_x_difficulty'
+    rfs = DifficultyRepeatFactorSampler(hand_set, seed=0, fixed_weights=True,
+                                        form='rfs_x_difficulty',
+                                        oversample_thr=HAND_THR)
+    assert not rfs.requires_difficulty_hook
+    np.testing.assert_allclose(rfs.category_factors, HAND_RFS)
+    assert len(list(iter(rfs))) == len(rfs.epoch_plan())
+    # every image once in 'difficulty'
+    plain = DifficultyRepeatFactorSampler(hand_set, seed=0,
+                                          fixed_weights=True)
+    assert sorted(iter(plain)) == list(range(8))
+    # given weights: the hand-computed factors of the 'difficulty' form
+    fixed = DifficultyRepeatFactorSampler(hand_set, seed=0,
+                                          fixed_weights=True, weights=HAND_W)
+    np.testing.assert_allclose(fixed.category_factors, [1, 1.5, 1, 1.2])
+    list(iter(fixed))
+
+
+def test_fixed_weights_refuse_a_hook_and_bad_weights(hand_set):
+    with pytest.raises(ValueError, match='pass fixed_weights=True'):
+        DifficultyRepeatFactorSampler(hand_set, seed=0, weights=HAND_W)
+    with pytest.raises(ValueError, match='weights'):
+        DifficultyRepeatFactorSampler(hand_set, seed=0, fixed_weights=True,
+                                      weights=[1.0, float('nan'), 1.0, 1.0])
+    with pytest.raises(ValueError, match='4 classes but got 3 weights'):
+        DifficultyRepeatFactorSampler(hand_set, seed=0, fixed_weights=True,
+                                      weights=[1.0, 1.0, 1.0])
+    fixed = DifficultyRepeatFactorSampler(hand_set, seed=0,
+                                          fixed_weights=True)
+
+    class CDBDifficultyHook:  # the name is what the message gives
+        pass
+
+    with pytest.raises(ValueError, match='fixed_weights=True, but '
+                       'CDBDifficultyHook would replace its weights'):
+        fixed.attach_difficulty_hook(CDBDifficultyHook())
 
 
 def test_state_dict_round_trip(hand_set):
@@ -544,6 +586,7 @@ def test_a_run_with_the_sampler_and_no_hook_is_refused(split_data,
     cfg = _run_config(str(tmp_path / 'cfg.py'), split_data, 1,
                       with_hook=False)
     with pytest.raises(AssertionError,
-                       match='no CDBDifficultyHook serves it') as err:
+                       match='no difficulty hook updates its class '
+                       'weights') as err:
         train(cfg, str(tmp_path / 'work'))
     assert 'Epoch(train) [1][' not in str(err.value)
