@@ -36,12 +36,18 @@ if fail and fail in os.path.basename(config):
     print('simulated training failure: loss is nan')
     sys.exit(3)
 os.makedirs(work_dir, exist_ok=True)
-if 'cdb-w-ce' in os.path.basename(config):  # the CDB hook's history
+name = os.path.basename(config)
+if 'cdb-w-ce' in name or 'cdb-s' in name:  # the CDB hook's history
     n = int(os.environ['FAKE_NCAT'])
     records = [dict(epoch=e, tau=1.0 + e, bias=0.5, ratio=1.5,
                     performance=[0.5] * n, difficulty=[0.5] * n,
-                    weights=[1.0 + 0.1 * e * k for k in range(n)])
+                    weights=[1.0 + 0.1 * e * k for k in range(n)],
+                    never_measured=[])
                for e in (1, 2)]
+    if 'cdb-s' in name:  # what the hook records of a difficulty sampler
+        for r in records:
+            r['sampler'] = dict(form='difficulty', oversample_thr=0.5,
+                                heldout_folds=None)
     with open(os.path.join(work_dir, 'cdb_history.json'), 'w') as f:
         json.dump(dict(classes=[f'cat_{k:04d}' for k in range(n)],
                        metric='bbox', tau_mode='sigmoid', history=records),
@@ -520,3 +526,55 @@ def test_heldout_signal_ranks_held_out_against_validation_ap(tmp_path):
         methods={}, failures=[], heldout_signal=signal))
     assert ('| CDB-S, rotating held-out fold (K = 4) | 0,1 | 0.90 ± 0.14 '
             '| 4 |') in md
+
+
+def test_repeat_factor_trajectory_by_hand(tmp_path):
+    """Images 1: A, 2: A B, 3: A, 4: C, 5: none (left out, as the training
+    set filters it): f = (3/4, 1/4, 1/4); t = 0.5 gives r^RFS = max(1,
+    sqrt(t / f)) = (1, sqrt 2, sqrt 2)."""
+    import math
+    cats = [dict(id=1, name='A', frequency='f'),
+            dict(id=2, name='B', frequency='c'),
+            dict(id=3, name='C', frequency='r')]
+    anns = [dict(id=k, image_id=i, category_id=c) for k, (i, c) in
+            enumerate([(1, 1), (2, 1), (2, 2), (3, 1), (4, 3)], start=1)]
+    ann = tmp_path / 'train.json'
+    ann.write_text(json.dumps(dict(
+        images=[dict(id=i) for i in range(1, 6)], annotations=anns,
+        categories=cats)))
+    sampler = dict(form='difficulty', oversample_thr=0.5, heldout_folds=None)
+    hist = tmp_path / 'cdb_history.json'
+    hist.write_text(json.dumps(dict(classes=['A', 'B', 'C'], history=[
+        dict(epoch=1, weights=[0.5, 2.0, 0.5], never_measured=['C'],
+             sampler=sampler),
+        dict(epoch=2, weights=[0.4, 1.2, 1.4], never_measured=[],
+             sampler=sampler)])))
+    out = runner.repeat_factor_trajectory(str(hist), str(ann))
+    assert out['form'] == 'difficulty' and out['epochs'] == [1, 2, 3]
+    # 'difficulty': r_c = max(1, w_c); C unmeasured after epoch 1 keeps 1
+    assert out['group_mean']['f'] == pytest.approx([1, 1, 1])
+    assert out['group_mean']['c'] == pytest.approx([1, 2, 1.2])
+    assert out['group_mean']['r'] == pytest.approx([1, 1, 1.4])
+    # per image the largest factor: (1,1,1,1), (1,2,1,1), (1,1.2,1,1.4)
+    assert out['epoch_images'] == pytest.approx([1.0, 5 / 4, 4.6 / 4])
+    s2 = math.sqrt(2.0)
+    assert out['rfs_group_mean'] == pytest.approx(
+        dict(f=1.0, c=s2, r=s2))
+    # ClassBalancedDataset repeats ceil(r): 1 + 2 + 1 + 2 of 4 images
+    assert out['rfs_epoch_images'] == pytest.approx(1.5)
+    # a history without a sampler (a CDB loss run) has no trajectory
+    hist.write_text(json.dumps(dict(classes=['A', 'B', 'C'], history=[
+        dict(epoch=1, weights=[1, 1, 1], never_measured=[])])))
+    with pytest.raises(ValueError, match='records no difficulty sampler'):
+        runner.repeat_factor_trajectory(str(hist), str(ann))
+
+
+def test_repeat_factor_plot_of_a_cdb_s_run(bench):
+    assert bench['run']('--methods', 'cdb-s', '--seeds', '0') == 0
+    assert (bench['out'] / 'repeat_factors.png').stat().st_size > 0
+
+
+def test_no_repeat_factor_plot_without_a_cdb_s_run(bench):
+    assert bench['run']('--methods', 'cdb-w-ce', '--seeds', '0') == 0
+    assert (bench['out'] / 'results.md').exists()
+    assert not (bench['out'] / 'repeat_factors.png').exists()

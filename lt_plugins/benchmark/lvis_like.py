@@ -1040,6 +1040,124 @@ def heldout_signal(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
     return out
 
 
+def repeat_factor_trajectory(history_file: str, train_ann: str) -> dict:
+    """The repeat factors a CDB-S run drew its epochs with, next to RFS's.
+
+    Recomputed from the run's ``cdb_history.json`` (the weights after each
+    measurement, the categories never measured, the sampler's form and
+    threshold the hook records) and the training json, with the sampler's
+    own functions (:mod:`lt_plugins.det.difficulty_sampler`): entry 0 is
+    the first epoch (weight 1), entry k the epochs after measurement k.
+
+    Args:
+        history_file (str): The run's ``cdb_history.json``.
+        train_ann (str): The json the run trained on (images without
+            annotations are left out, as the training set filters them).
+
+    Returns:
+        dict: ``form``, ``epochs`` (the epoch each entry's factors start
+        at, 1-based), per frequency group ``group_mean`` (the mean category
+        factor, a list per entry) and ``rfs_group_mean`` (RFS's with the
+        same threshold), ``epoch_images`` (the expected images per epoch,
+        ``sum_i r_i``, over the data set's size) and ``rfs_epoch_images``
+        (``sum_i ceil(r_i^RFS)`` over the size: mmdet's
+        ``ClassBalancedDataset``).
+    """
+    import numpy as np
+
+    from lt_plugins.det.difficulty_sampler import (category_repeat_factors,
+                                                   image_repeat_factors,
+                                                   rfs_category_factors)
+    hist = read_json(history_file)
+    records = hist['history']
+    info = next((r['sampler'] for r in records if r.get('sampler')), None)
+    if info is None:
+        raise ValueError(f'{history_file} records no difficulty sampler')
+    data = read_json(train_ann)
+    label = {c['id']: k for k, c in enumerate(data['categories'])}
+    freq = np.array([c['frequency'] for c in data['categories']])
+    per_image: Dict[int, set] = {}
+    for a in data['annotations']:
+        per_image.setdefault(a['image_id'], set()).add(label[a['category_id']])
+    image_cats = [np.array(sorted(per_image[i['id']]), dtype=np.int64)
+                  for i in data['images'] if i['id'] in per_image]
+    num = len(label)
+    rfs = rfs_category_factors(image_cats, num, info['oversample_thr'])
+    names = hist['classes']
+    steps = [(1, np.ones(num), None)] + [
+        (r['epoch'] + 1, np.asarray(r['weights'], dtype=np.float64),
+         np.array([n not in set(r['never_measured']) for n in names]))
+        for r in records]
+    out = dict(form=info['form'], epochs=[e for e, _, _ in steps],
+               group_mean={g: [] for g in 'rcf' if (freq == g).any()},
+               epoch_images=[])
+    for _, weights, measured in steps:
+        cat = category_repeat_factors(weights, rfs, info['form'], measured)
+        for g in out['group_mean']:
+            out['group_mean'][g].append(float(cat[freq == g].mean()))
+        out['epoch_images'].append(float(
+            image_repeat_factors(image_cats, cat).sum() / len(image_cats)))
+    out['rfs_group_mean'] = {g: float(rfs[freq == g].mean())
+                             for g in out['group_mean']}
+    out['rfs_epoch_images'] = float(
+        np.ceil(image_repeat_factors(image_cats, rfs)).sum() /
+        len(image_cats))
+    return out
+
+
+def _plot_repeat_factors(plt, runs, data_root: str, out_dir: str
+                         ) -> Optional[str]:
+    """repeat_factors.png: per CDB-S method (first seed with a history),
+    the mean category repeat factor of each frequency group over the epochs
+    and the expected epoch length, next to RFS's (dashed)."""
+    curves = []
+    for m, spec in METHODS.items():
+        if not spec.cdb_s:
+            continue
+        for seed, run in sorted(runs.get(m, {}).items()):
+            path = run.get('cdb_history')
+            if not path or not osp.isfile(absolute(path)):
+                continue
+            ann = osp.join(REPO, data_root, 'annotations',
+                           TRAIN_FILES[spec.split])
+            try:
+                curves.append((spec.label, seed, repeat_factor_trajectory(
+                    absolute(path), ann)))
+            except (OSError, ValueError):
+                continue  # no sampler record, or no data: no curve
+            break
+    if not curves:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for i, (label, seed, c) in enumerate(curves):
+        for g, values in c['group_mean'].items():
+            axes[0].step(c['epochs'], values, where='post',
+                         color=GROUP_COLOURS[g],
+                         linestyle=['-', '-.', ':'][i % 3],
+                         label=f'{label}, seed {seed}: {GROUP_NAMES[g]}')
+        axes[1].step(c['epochs'], c['epoch_images'], where='post',
+                     color=f'C{i}', label=f'{label}, seed {seed}')
+    first = curves[0][2]
+    for g, v in first['rfs_group_mean'].items():
+        axes[0].axhline(v, color=GROUP_COLOURS[g], linestyle='--', lw=1,
+                        label=f'RFS: {GROUP_NAMES[g]}')
+    axes[1].axhline(first['rfs_epoch_images'], color='k', linestyle='--',
+                    lw=1, label='RFS (ClassBalancedDataset)')
+    axes[0].set_ylabel('mean category repeat factor')
+    axes[1].set_ylabel('images per epoch / training images')
+    for ax in axes:
+        ax.set_xlabel('epoch')
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.suptitle('CDB-S repeat factors over the epochs (from the measured '
+                 'weights) next to RFS\'s', fontsize=9)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'repeat_factors.png')
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 # ------------------------------------------------------------------ plots
 GROUP_COLOURS = {'r': 'tab:red', 'c': 'tab:orange', 'f': 'tab:blue'}
 GROUP_NAMES = {'r': 'rare', 'c': 'common', 'f': 'frequent'}
@@ -1077,6 +1195,10 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     if cats and any(histories.values()):
         written.append(_plot_trajectories(plt, cats, histories, out_dir))
         written += _plot_single_runs(runs, histories, out_dir, train_ann)
+    if train_ann is not None:
+        data_root = osp.dirname(osp.dirname(train_ann))
+        path = _plot_repeat_factors(plt, runs, data_root, out_dir)
+        written += [path] if path else []
     return written
 
 

@@ -270,12 +270,20 @@ class CDBDifficultyHook(DifficultyHookBase):
         return runner.build_dataloader(cfg, seed=runner.seed)
 
     def measurement_info(self, runner) -> dict:
-        """The fold a rotating-fold measurement used (for the history)."""
-        if not self.rotating_fold:
+        """For the history: the difficulty sampler's form and threshold
+        (the repeat factors follow from them, the weights and the training
+        set), and the fold a rotating-fold measurement used."""
+        sampler = self._sampler
+        if sampler is None:
             return {}
-        fold = self._sampler.heldout_fold()
-        return dict(heldout_fold=fold, heldout_images=len(
-            self._sampler.fold_image_ids(fold)))
+        info = dict(sampler=dict(form=sampler.form,
+                                 oversample_thr=sampler.oversample_thr,
+                                 heldout_folds=sampler.heldout_folds))
+        if self.rotating_fold:
+            fold = sampler.heldout_fold()
+            info.update(heldout_fold=fold, heldout_images=len(
+                sampler.fold_image_ids(fold)))
+        return info
 
     def _count_aware_inputs(self, train, api) -> None:
         """Held-out instances and frequency group of every category, label
