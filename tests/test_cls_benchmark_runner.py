@@ -825,6 +825,41 @@ def test_sweep_sizes_are_the_default_configs_on_a_longer_schedule(
     assert ldam.model.head.loss.drw_epoch == drw
 
 
+def _data_roots(node, path=''):
+    """Every ``data_root`` of a config dict, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'data_root':
+                yield path + '.' + key, value
+            else:
+                yield from _data_roots(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _data_roots(value, f'{path}[{i}]')
+
+
+def test_the_g1_size_is_the_default_size_on_the_g1_data(tmp_path):
+    """Every data set of every method config reads data/cifar_lt_bench_g1,
+    and nothing else differs from the default size."""
+    from mmengine.config import Config
+    out = bench.size_configs(bench.SIZES['g1']['size_base'],
+                             str(tmp_path / 'configs'))
+    for name in ('ce.py', 'cdb-w-ce.py', 'cdb-s.py', 'crt.py', 'ala.py',
+                 'difficulty-net.py'):
+        cfg = Config.fromfile(osp.join(out, name))
+        roots = dict(_data_roots(cfg._cfg_dict.to_dict()))
+        assert roots and set(roots.values()) == {'data/cifar_lt_bench_g1'}
+        default = Config.fromfile(osp.join(BENCH, name))
+        for key in ('model', 'optim_wrapper', 'param_scheduler',
+                    'train_cfg'):
+            assert cfg[key] == default[key], (name, key)
+        # the same paths with the default root (besides the base's own
+        # helper variable): only the root differs
+        assert set(dict(_data_roots(default._cfg_dict.to_dict()))) == \
+            set(roots) - {'._data.data_root'}
+    assert bench.SIZES['g1']['data_root'] == 'data/cifar_lt_bench_g1'
+
+
 def test_size_configs_refuse_a_config_without_a_size_base(tmp_path):
     src = tmp_path / 'src'
     src.mkdir()

@@ -178,6 +178,17 @@ SIZES = {
         schedule='ResNet-32 at half width (8-16-32 channels), 200 epochs, '
         'batch 128, SGD lr 0.1, warm-up 5 epochs, lr x0.01 after epochs 160 '
         'and 180; second stages 10 epochs'),
+    # the data-sensitivity set: the default size on data generated with
+    # --group-size 1 (no hue-only groups of confusable classes)
+    'g1': dict(
+        size_base='configs/cls/bench/_base_/size_g1.py',
+        work_root='work_dirs/cls_bench_g1',
+        out_dir='docs/cls_bench/g1',
+        data_root='data/cifar_lt_bench_g1',
+        schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
+        'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
+        'and 14; second stages 10 epochs; data generated with group size '
+        '1'),
 }
 #: The size base every method config of configs/cls/bench names.
 DEFAULT_SIZE_BASE = './_base_/size_default.py'
@@ -1232,7 +1243,8 @@ def parse_args(argv=None):
                         help='default: CPU-sized, 15 epochs; e60, e200: '
                         'the same model trained 60 or 200 epochs (schedule '
                         'sweep); large: the papers\' model and schedule '
-                        '(GPU)')
+                        '(GPU); g1: the default size on data generated '
+                        'with --group-size 1 (data sensitivity)')
     parser.add_argument('--methods', nargs='+', default=None,
                         help='methods to run (first stages they need come '
                         f'along); default all: {[m.name for m in METHODS]}')
@@ -1250,9 +1262,10 @@ def parse_args(argv=None):
                         help='default: the size\'s work_dirs/cls_bench*')
     parser.add_argument('--out-dir', default=None,
                         help='default: the size\'s docs/cls_bench*')
-    parser.add_argument('--data-root', default=DATA_ROOT,
+    parser.add_argument('--data-root', default=None,
                         help='benchmark data, for the report\'s record of '
-                        'the generator arguments (the configs name it too)')
+                        'the generator arguments (the configs name it too; '
+                        f'default: {DATA_ROOT}, the g1 size\'s own)')
     parser.add_argument('--retrain-starts', action='store_true',
                         help='when a run starts from a run restored from '
                         'the archive (which keeps no checkpoint), train '
@@ -1280,8 +1293,9 @@ def main(argv=None) -> int:
                                   osp.join(work_root, '_configs'))
     else:
         config_dir = osp.join(REPO, size['config_dir'])
-    data_root = args.data_root if osp.isabs(args.data_root) else osp.join(
-        REPO, args.data_root)
+    data_root = args.data_root or size.get('data_root', DATA_ROOT)
+    data_root = data_root if osp.isabs(data_root) else osp.join(
+        REPO, data_root)
     check_folders({'--work-root': work_root, '--out-dir': out_dir},
                   {'--data-root': data_root})
     info = None
