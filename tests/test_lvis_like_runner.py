@@ -578,3 +578,26 @@ def test_no_repeat_factor_plot_without_a_cdb_s_run(bench):
     assert bench['run']('--methods', 'cdb-w-ce', '--seeds', '0') == 0
     assert (bench['out'] / 'results.md').exists()
     assert not (bench['out'] / 'repeat_factors.png').exists()
+
+
+def test_run_cost_reads_training_time_and_the_hooks_measurements(tmp_path):
+    hist = tmp_path / 'h.json'
+    hist.write_text(json.dumps(dict(history=[
+        dict(epoch=1, measure_seconds=30.0),
+        dict(epoch=2, measure_seconds=60.0)])))
+    assert runner.run_cost(dict(train_seconds=600.0,
+                                cdb_history=str(hist))) == (10.0, 1.5)
+    # no hook, or a history from before the hook timed its measurements
+    assert runner.run_cost(dict(train_seconds=120.0)) == (2.0, None)
+    hist.write_text(json.dumps(dict(history=[dict(epoch=1)])))
+    assert runner.run_cost(dict(train_seconds=120.0,
+                                cdb_history=str(hist))) == (2.0, None)
+    assert runner.run_cost({}) == (None, None)
+    # a resumed training timed only its last part: not a cost
+    assert runner.run_cost(dict(train_seconds=60.0, train_resumed=True)) \
+        == (None, None)
+    assert runner._cost(dict(train_minutes=dict(mean=10.2),
+                             hook_minutes=dict(mean=1.54))) == '10 (1.5)'
+    assert runner._cost(dict(train_minutes=dict(mean=10.2),
+                             hook_minutes=dict(mean=None))) == '10'
+    assert runner._cost(None) == '-'

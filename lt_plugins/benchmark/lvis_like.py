@@ -619,8 +619,13 @@ class Benchmark(Grid):
                                 '--cfg-options', *options]
         log = osp.join(work_dir, 'train.log')
         self.log(f'train {name}' + (' (resuming)' if resume else ''))
-        rc, seconds, _ = call(cmd, log, self._env(), append=True)
-        self._timings[name] = dict(train_seconds=round(seconds, 1))
+        rc, seconds, cpu = call(cmd, log, self._env(), append=True)
+        # a resumed training's time is only the part after the checkpoint
+        self._timings[name] = dict(train_seconds=round(seconds, 1),
+                                   train_cpu_seconds=None if cpu is None
+                                   else round(cpu, 1),
+                                   **({'train_resumed': True} if resume
+                                      else {}))
         if rc != 0 or last_checkpoint(work_dir) is None:
             self.fail(None, 'train', cmd, rc, log, name=name,
                       work_dir=work_dir)
@@ -780,6 +785,21 @@ class Benchmark(Grid):
 
 
 # --------------------------------------------------------------- statistics
+def run_cost(run: dict) -> Tuple[Optional[float], Optional[float]]:
+    """A run's training wall time and, of it, the difficulty hook's
+    measurements, in minutes (None where not recorded: the hook records
+    ``measure_seconds`` per measurement since it times them, and a resumed
+    training's time covers only the part after its checkpoint)."""
+    train = None if run.get('train_resumed') else run.get('train_seconds')
+    hook = None
+    path = run.get('cdb_history')
+    if path and osp.isfile(absolute(path)):
+        records = read_json(absolute(path))['history']
+        if records and all('measure_seconds' in r for r in records):
+            hook = sum(r['measure_seconds'] for r in records) / 60
+    return (None if train is None else train / 60), hook
+
+
 def reference_key(method: str) -> str:
     """Key of the paired differences against ``method`` in a summary."""
     return 'vs_' + method.replace('-', '_')
@@ -798,6 +818,10 @@ def summarise(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
         entry = dict(seeds=sorted(by_seed),
                      summary={m: mean_std([r[m] for r in by_seed.values()])
                               for m in METRICS})
+        costs = [run_cost(r) for r in by_seed.values()]
+        entry['cost'] = dict(
+            train_minutes=mean_std([c[0] for c in costs]),
+            hook_minutes=mean_std([c[1] for c in costs]))
         refs = [(reference_key(r), r) for r in METHODS[method].references()]
         for key, ref in refs:
             if ref == method or ref not in runs:
@@ -814,6 +838,16 @@ def summarise(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
 def _fmt(stat: Optional[dict], signed: bool = False) -> str:
     """A fraction's ``mean ± std`` in percent."""
     return fmt(stat, signed=signed, scale=100, missing='n/a')
+
+
+def _cost(cost: Optional[dict]) -> str:
+    """``train (hook)`` minutes of a summary's cost, ``-`` where not
+    recorded."""
+    if not cost or cost['train_minutes']['mean'] is None:
+        return '-'
+    text = f'{cost["train_minutes"]["mean"]:.0f}'
+    hook = cost['hook_minutes']['mean']
+    return text + (f' ({hook:.1f})' if hook is not None else '')
 
 
 def _span(values: Sequence[int]) -> str:
@@ -835,13 +869,21 @@ def markdown_report(results: dict) -> str:
         'Reproduce: `python tools/run_lvis_like_benchmark.py --size '
         f'{results["size"]} --seeds {" ".join(map(str, seeds))}` (it skips '
         'finished runs; `--report-only` redraws from them).', '',
-        '| method | seeds | AP | APr | APc | APf |',
-        '|---|---|---|---|---|---|',
+        'Cost: training wall time per run (the stage itself for a stage 2) '
+        'and, of it, the difficulty hook\'s held-out measurements, in '
+        'minutes, mean over the seeds that trained without interruption '
+        '(`-`: not recorded). Wall times on the machine above with other '
+        'runs beside them (one to four): good to about a factor 1.5, '
+        'comparable between rows only roughly; each run also records its '
+        'CPU time (`train_cpu_seconds` in results.json).', '',
+        '| method | seeds | AP | APr | APc | APf | training (hook), min |',
+        '|---|---|---|---|---|---|---|',
     ]
     for m, entry in results['methods'].items():
         lines.append(f'| {entry["label"]} | '
                      f'{",".join(map(str, entry["seeds"]))} | ' + ' | '.join(
-                         _fmt(entry['summary'][k]) for k in METRICS) + ' |')
+                         _fmt(entry['summary'][k]) for k in METRICS) +
+                     f' | {_cost(entry.get("cost"))} |')
     diffs = [(m, e) for m, e in results['methods'].items()
              if any(reference_key(r) in e
                     for r in METHODS[m].references())]

@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import os.path as osp
+import time
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -122,7 +123,9 @@ class DifficultyHookBase(Hook):
     ``history``, one record per measurement with the raw ``performance``,
     its ``measured_difficulty`` ``clip(1 - A_c, d_min, 1)``, the
     ``difficulty`` used (smoothed with ``difficulty_momentum``), ``tau``,
-    ``tau_uncapped``, ``bias``, ``num_floored`` and ``weights``.
+    ``tau_uncapped``, ``bias``, ``num_floored``, ``weights`` and
+    ``measure_seconds`` (the wall time of the measurement on rank 0: what
+    the hook costs the run).
 
     Robust variants, all off by default (the defaults are the paper's
     method; see :func:`lt_plugins.core.difficulty.compute_cdb_weights` for
@@ -469,7 +472,9 @@ class DifficultyHookBase(Hook):
         Returns:
             dict: The history record of this measurement.
         """
+        start = time.perf_counter()
         performance = np.asarray(self.measure(runner), dtype=np.float64)
+        measure_seconds = time.perf_counter() - start
         used = performance
         if self.count_shrinkage is not None:
             # unmeasured classes (-1 or NaN) stay unmeasured
@@ -513,6 +518,7 @@ class DifficultyHookBase(Hook):
             difficulty=result.difficulty.tolist(),
             num_floored=result.num_floored,
             weights=result.weights.tolist())
+        record['measure_seconds'] = measure_seconds
         record.update(self.measurement_info(runner))
         train_counts = self.training_class_counts(runner)
         if train_counts is not None:

@@ -224,6 +224,7 @@ def test_each_epoch_trains_without_the_fold_it_then_measures(fold_run):
     assert [r['heldout_fold'] for r in hist] == [0, 1]
     assert all(r['sampler'] == dict(form='difficulty', oversample_thr=1e-3,
                                     heldout_folds=2) for r in hist)
+    assert all(r['measure_seconds'] > 0 for r in hist)  # the hook's cost
     assert [r['heldout_images'] for r in hist] == [
         int((folds == 0).sum()), int((folds == 1).sum())]
     assert re.search(r'measuring on held-out fold 0 of 2 \(\d+ training '
