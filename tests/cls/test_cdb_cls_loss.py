@@ -121,3 +121,34 @@ def test_normalize_by_weight_sum_is_torchs_weighted_mean():
     assert torch.allclose(summed(logits, ignored), expected, rtol=1e-5)
     with pytest.raises(TypeError, match='normalize_by_weight_sum'):
         CDBLoss(4, normalize_by_weight_sum=1)
+
+
+def test_normalize_by_weight_sum_through_an_mmpretrain_head():
+    """mmpretrain's LinearClsHead passes avg_factor = batch size to its
+    loss; normalize_by_weight_sum must still divide by the weight sum (it
+    once kept the head's batch size, and a training with the option
+    reproduced the plain mean's run exactly)."""
+    import torch.nn.functional as F
+    from mmpretrain.models.heads import LinearClsHead
+    from mmpretrain.structures import DataSample
+    torch.manual_seed(0)
+    feats = torch.randn(6, 8)
+    labels = torch.tensor([0, 1, 1, 3, 3, 3])
+    samples = [DataSample().set_gt_label(int(y)) for y in labels]
+    w = torch.tensor([2.0, 0.5, 1.0, 0.5])
+    out = {}
+    for flag in (False, True):
+        head = LinearClsHead(num_classes=4, in_channels=8, loss=dict(
+            type='CDBLoss', num_classes=4, fixed_weights=True,
+            normalize_by_weight_sum=flag))
+        torch.manual_seed(1)
+        head.fc.reset_parameters()
+        head.loss_module.update_weights(w)
+        logits = head.fc(feats)
+        out[flag] = (head.loss((feats, ), samples)['loss'], logits)
+    ce = F.cross_entropy(out[False][1], labels, reduction='none')
+    assert torch.allclose(out[False][0], (w[labels] * ce).sum() / 6,
+                          rtol=1e-5)
+    assert torch.allclose(out[True][0], F.cross_entropy(
+        out[True][1], labels, weight=w), rtol=1e-5)
+    assert not torch.allclose(out[True][0], out[False][0])

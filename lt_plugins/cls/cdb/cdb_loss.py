@@ -45,12 +45,14 @@ class CDBLoss(DifficultyWeightedModule):
         fixed_weights (bool): Train with fixed class weights (1, set with
             :meth:`update_weights`, or loaded with a checkpoint) without a
             :class:`CDBClsHook`. Defaults to False.
-        normalize_by_weight_sum (bool): With ``reduction='mean'`` and no
-            ``avg_factor``, divide the batch's summed weighted loss by the
-            sum of its samples' class weights ``sum_i w_{y_i}`` (torch's
-            weighted ``cross_entropy`` mean; the authors' ImageNet-LT code)
-            instead of the number of samples (the paper and their CIFAR-LT
-            code). Mean-1 class weights keep the mean over classes at 1, not
+        normalize_by_weight_sum (bool): With ``reduction='mean'``, divide
+            the batch's summed weighted loss by the sum of its samples'
+            class weights ``sum_i w_{y_i}`` (torch's weighted
+            ``cross_entropy`` mean; the authors' ImageNet-LT code) instead
+            of the number of samples (the paper and their CIFAR-LT code).
+            The weight sum replaces any ``avg_factor`` the caller passes:
+            mmpretrain's heads always pass the batch size, the plain
+            mean. Mean-1 class weights keep the mean over classes at 1, not
             the mean over a long-tailed batch's samples, so the default
             shrinks the loss (and the effective learning rate) by the
             batch's mean weight; this option undoes that. Defaults to False.
@@ -134,8 +136,8 @@ class CDBLoss(DifficultyWeightedModule):
         else:
             loss = cdb_softmax_focal_loss(cls_score, label, self.class_weight,
                                           self.focal_gamma, self.ignore_index)
-        if self.normalize_by_weight_sum and reduction == 'mean' and \
-                avg_factor is None:
+        if self.normalize_by_weight_sum and reduction == 'mean':
+            # replaces the head's avg_factor (the batch size)
             kept = label != self.ignore_index
             w = torch.zeros_like(loss)
             w[kept] = self.class_weight.to(loss)[label[kept]]
