@@ -337,11 +337,12 @@ class ClsGrid(Grid):
             cmd.append('--resume')
         return cmd
 
-    def eval_command(self, cell: Cell, checkpoint: str) -> List[str]:
+    def eval_command(self, cell: Cell, checkpoint: str,
+                     out_file: str = EVAL_FILE) -> List[str]:
         return self.prefix + [
             osp.join(REPO, 'tools', 'run_cls_benchmark.py'), '--evaluate',
             self.config(cell), checkpoint,
-            osp.join(cell.work_dir, EVAL_FILE)
+            osp.join(cell.work_dir, out_file)
         ]
 
     def start_checkpoint(self, cell: Cell) -> Optional[str]:
@@ -412,11 +413,11 @@ class ClsGrid(Grid):
         if selection is not None and osp.isfile(best):
             # the checkpoint with the best mean held-out accuracy, tested
             # like the last one (a post-hoc method: its start's selection)
-            cmd = self.eval_command(cell, best)
-            cmd[-1] = osp.join(cell.work_dir, SELECTED_EVAL_FILE)
+            cmd = self.eval_command(cell, best, SELECTED_EVAL_FILE)
             log_path = osp.join(cell.work_dir, 'eval_selected.out')
             rc, _, _ = call(cmd, log_path)
-            chosen = read_json(cmd[-1], missing_ok=True)
+            chosen = read_json(osp.join(cell.work_dir, SELECTED_EVAL_FILE),
+                               missing_ok=True)
             if rc != 0 or chosen is None:
                 return self.fail(cell, 'eval', cmd, rc, log_path)
             result['selected'] = dict(

@@ -1131,8 +1131,7 @@ def repeat_factor_trajectory(history_file: str, train_ann: str) -> dict:
     names = hist['classes']
     steps = [(1, np.ones(num), None)] + [
         (r['epoch'] + 1, np.asarray(r['weights'], dtype=np.float64),
-         np.array([n not in set(r['never_measured']) for n in names]))
-        for r in records]
+         ~np.isin(names, r['never_measured'])) for r in records]
     out = dict(form=info['form'], epochs=[e for e, _, _ in steps],
                group_mean={g: [] for g in 'rcf' if (freq == g).any()},
                epoch_images=[])

@@ -384,6 +384,7 @@ class DifficultyRepeatFactorSampler(DifficultyWeightConsumer, Sampler):
                                        allow_none=True)
         self.fold_seed = check_int('fold_seed', fold_seed, 0)
         self.folds = None
+        self._img_ids = None  # img_id of every image, read once for folds
         if self.heldout_folds is not None:
             if self.heldout_folds > self.num_images:
                 raise ValueError(
@@ -391,6 +392,9 @@ class DifficultyRepeatFactorSampler(DifficultyWeightConsumer, Sampler):
                     f'the {self.num_images} images of the data set')
             self.folds = fold_assignment(self.num_images, self.heldout_folds,
                                          self.fold_seed)
+            self._img_ids = np.array(
+                [int(dataset.get_data_info(i)['img_id'])
+                 for i in range(self.num_images)], dtype=np.int64)
         self.epoch = 0
         self.served = False  # set by the first update_weights
         self._set_weights(np.ones(self.num_classes), None)
@@ -489,8 +493,7 @@ class DifficultyRepeatFactorSampler(DifficultyWeightConsumer, Sampler):
             raise ValueError('this DifficultyRepeatFactorSampler has no '
                              'held-out folds (heldout_folds=None)')
         check_int('fold', fold, 0, self.heldout_folds - 1)
-        return [int(self.dataset.get_data_info(int(i))['img_id'])
-                for i in np.flatnonzero(self.folds == fold)]
+        return self._img_ids[self.folds == fold].tolist()
 
     # --------------------------------------------------------------- plan
     def epoch_plan(self) -> np.ndarray:
