@@ -867,3 +867,69 @@ def test_size_configs_refuse_a_config_without_a_size_base(tmp_path):
     with pytest.raises(ValueError, match='odd.py names neither'):
         bench.size_configs(bench.SIZES['e60']['size_base'],
                            str(tmp_path / 'out'), str(src))
+
+
+def _sweep_report(runs, selected=None):
+    """A results.json of one size: ``runs`` is ``{method: {seed: (top1,
+    few)}}``; ``selected`` the same for the held-out selected checkpoint."""
+    methods = {}
+    for name, by_seed in runs.items():
+        entry = dict(label=name.upper(), runs={})
+        for seed, (top1, few) in by_seed.items():
+            run = dict(top1=top1, few=few)
+            if selected and seed in selected.get(name, {}):
+                run['selected'] = dict(top1=selected[name][seed], epoch=3)
+            entry['runs'][str(seed)] = run
+        methods[name] = entry
+    return dict(schedule='some schedule', machines=['m'], methods=methods)
+
+
+def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
+    reports = {
+        15: _sweep_report({'ce': {0: (44.0, 10.0), 1: (46.0, 12.0)},
+                           'cdb-w-ce': {0: (30.0, 20.0), 1: (31.0, 19.0)}}),
+        # at 60 epochs CDB has only seed 1; CE has a selected checkpoint
+        60: _sweep_report({'ce': {0: (60.0, 30.0), 1: (62.0, 33.0)},
+                           'cdb-w-ce': {1: (58.0, 40.0)}},
+                          selected={'ce': {0: 61.0, 1: 64.0},
+                                    'cdb-w-ce': {1: 59.5}}),
+    }
+    sweep = bench.schedule_sweep(reports)
+    ce, cdb = sweep['ce']['by_epochs'], sweep['cdb-w-ce']['by_epochs']
+    assert ce[15]['top1']['mean'] == 45.0
+    assert ce[15]['top1']['std'] == pytest.approx(np.sqrt(2.0))
+    # paired by seed: (30 - 44, 31 - 46) = (-14, -15)
+    assert cdb[15]['top1_minus_ce']['mean'] == -14.5
+    assert cdb[15]['top1_minus_ce']['std'] == pytest.approx(np.sqrt(0.5))
+    assert cdb[15]['few_minus_ce']['mean'] == 8.5  # (10, 7)
+    # one seed: only seed 1's difference, no spread
+    assert cdb[60]['top1_minus_ce'] == dict(mean=-4.0, std=None, n=1)
+    assert cdb[60]['few_minus_ce']['mean'] == 7.0
+    assert cdb[60]['top1_selected_minus_ce']['mean'] == pytest.approx(-4.5)
+    assert 'top1_selected' not in cdb[15]
+
+    out = {e: str(tmp_path / f'e{e}') for e in reports}
+    for e, report in reports.items():
+        os.makedirs(out[e])
+        with open(osp.join(out[e], 'results.json'), 'w') as f:
+            json.dump(report, f)
+    result = bench.write_sweep_report(out, str(tmp_path / 'sweep'),
+                                      log=lambda *a: None)
+    assert result['epochs'] == [15, 60]
+    table = open(tmp_path / 'sweep' / 'schedule_sweep.md').read()
+    row = next(line for line in table.splitlines()
+               if line.startswith('| CDB-W-CE |'))
+    assert row.split(' | ')[1:] == [
+        '30.5 ± 0.7 (2)', '58.0 (1)', '-14.5 ± 0.7', '-4.0', '+8.5 ± 2.1',
+        '+7.0 |']
+    assert (tmp_path / 'sweep' / 'schedule_sweep.png').stat().st_size > 0
+
+
+def test_the_schedule_sweep_needs_two_reported_lengths(tmp_path):
+    os.makedirs(tmp_path / 'a')
+    with open(tmp_path / 'a' / 'results.json', 'w') as f:
+        json.dump(_sweep_report({'ce': {0: (44.0, 10.0)}}), f)
+    assert bench.write_sweep_report(
+        {15: str(tmp_path / 'a'), 60: str(tmp_path / 'missing')},
+        str(tmp_path / 'out'), log=lambda *a: None) is None
+    assert not (tmp_path / 'out').exists()

@@ -73,7 +73,9 @@ from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
                    call, check_folders, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
 from .report import machine_description
+from .report import markdown_table as table_lines
 from .stats import mean_std as _mean_std
+from .stats import paired_difference
 
 
 @dataclass(frozen=True)
@@ -1231,6 +1233,172 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
     return report
 
 
+# ----------------------------------------------------------- schedule sweep
+
+#: The schedule sweep: the sizes that train the default model on the default
+#: data, by their number of epochs (issue 18: does a method's gap to CE hold
+#: at the papers' schedule?).
+SWEEP_SIZES = {15: 'default', 60: 'e60', 200: 'e200'}
+#: ``<name>.md`` and ``<name>.png`` in the default size's out dir.
+SWEEP_NAME = 'schedule_sweep'
+
+
+def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
+    """Per method and schedule length: top-1 and few-shot accuracy, and their
+    differences to CE paired by seed.
+
+    Args:
+        reports (dict): ``{epochs: results.json of that size}``; a size not
+            reported yet is left out.
+
+    Returns:
+        dict: ``{method: dict(label, by_epochs={epochs: figures})}`` in the
+        order the methods first appear, each ``figures`` holding
+        :func:`mean_std` records ``top1``, ``few``, ``top1_minus_ce``,
+        ``few_minus_ce`` and, where the runs kept a held-out selected
+        checkpoint, ``top1_selected`` and ``top1_selected_minus_ce``. A
+        method without a finished run at a length has no entry there.
+    """
+    sweep: Dict[str, dict] = {}
+    for epochs in sorted(reports):
+        methods = reports[epochs]['methods']
+        base = methods.get(BASELINE, dict(runs={}))['runs']
+        base_selected = {s: r['selected'] for s, r in base.items()
+                         if r.get('selected')}
+        for name, entry in methods.items():
+            runs = entry['runs']
+            if not runs:
+                continue
+            figures = {k: _mean_std([r.get(k) for r in runs.values()])
+                       for k in ('top1', 'few')}
+            for k in ('top1', 'few'):
+                d = paired_difference(runs, base, k)
+                figures[f'{k}_minus_ce'] = dict(
+                    mean=d['mean'], std=d['std'], n=d['n'])
+            selected = {s: r['selected'] for s, r in runs.items()
+                        if r.get('selected')}
+            if selected:
+                figures['top1_selected'] = _mean_std(
+                    [r['top1'] for r in selected.values()])
+                d = paired_difference(selected, base_selected, 'top1')
+                figures['top1_selected_minus_ce'] = dict(
+                    mean=d['mean'], std=d['std'], n=d['n'])
+            row = sweep.setdefault(name, dict(label=entry['label'],
+                                              by_epochs={}))
+            row['by_epochs'][epochs] = figures
+    return sweep
+
+
+def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
+    """Markdown: one row per method, per schedule length top-1 (seeds) and
+    its paired difference to CE, then few-shot accuracy the same way."""
+    header = ['method']
+    header += [f'top-1, {e} ep. (seeds)' for e in epochs]
+    header += [f'top-1 − CE, {e} ep.' for e in epochs]
+    header += [f'few − CE, {e} ep.' for e in epochs]
+    rows = []
+    for name, row in sweep.items():
+        cells = [row['label']]
+        for key in ('top1', 'top1_minus_ce', 'few_minus_ce'):
+            for e in epochs:
+                f = row['by_epochs'].get(e)
+                if f is None:
+                    cells.append('-')
+                elif key == 'top1':
+                    cells.append(f'{_fmt(f[key])} ({f[key]["n"]})')
+                elif name == BASELINE:
+                    cells.append('(baseline)')
+                else:
+                    cells.append(_fmt(f[key], signed=True))
+        rows.append(cells)
+    return '\n'.join(table_lines(header, rows)) + '\n'
+
+
+def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
+    """Top-1 and few-shot accuracy against training epochs, one line per
+    method (mean over seeds, error bars the std); None without two lengths
+    for any method."""
+    lines = {n: r for n, r in sweep.items() if len(r['by_epochs']) >= 2}
+    if not lines:
+        return None
+    fig, axes = _figure(1, 2, 9.0, 3.6)
+    for ax, key, title in ((axes[0][0], 'top1', 'top-1 (%)'),
+                           (axes[0][1], 'few', 'few-shot accuracy (%)')):
+        for i, (name, row) in enumerate(lines.items()):
+            epochs = sorted(row['by_epochs'])
+            stats = [row['by_epochs'][e][key] for e in epochs]
+            keep = [i for i, s in enumerate(stats) if s['mean'] is not None]
+            ax.errorbar([epochs[i] for i in keep],
+                        [stats[i]['mean'] for i in keep],
+                        yerr=[stats[i]['std'] or 0.0 for i in keep],
+                        marker='os^'[i // 10 % 3], ms=3, capsize=2,
+                        ls=('-', '--', ':')[i // 10 % 3],
+                        lw=1.6 if name == BASELINE else 0.9,
+                        color='k' if name == BASELINE else f'C{i % 10}',
+                        label=row['label'])
+        ax.set_xscale('log')
+        ax.set_xlim(10, 300)
+        ax.set_xticks(sorted(SWEEP_SIZES))
+        ax.set_xticklabels([str(e) for e in sorted(SWEEP_SIZES)])
+        ax.set_xticks([], minor=True)
+        ax.set_xlabel('training epochs')
+        ax.set_ylabel(title)
+        ax.grid(alpha=0.3)
+    axes[0][1].legend(fontsize=6, loc='upper left', bbox_to_anchor=(1, 1))
+    return _save(fig, path)
+
+
+def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
+                       out_dir: Optional[str] = None,
+                       log=print) -> Optional[dict]:
+    """The schedule sweep's table and plot from the sizes' results.json.
+
+    Args:
+        out_dirs (dict, optional): ``{epochs: out dir of that size}``;
+            default the sizes of :data:`SWEEP_SIZES` under the repository.
+        out_dir (str, optional): Where ``schedule_sweep.{md,png}`` go;
+            default the default size's out dir (``docs/cls_bench``).
+
+    Returns:
+        dict | None: The sweep (:func:`schedule_sweep`) with the sizes'
+        schedules, or None when fewer than two sizes have a report.
+    """
+    if out_dirs is None:
+        out_dirs = {e: osp.join(REPO, SIZES[s]['out_dir'])
+                    for e, s in SWEEP_SIZES.items()}
+    out_dir = out_dir or out_dirs[min(out_dirs)]
+    reports = {}
+    for epochs, d in out_dirs.items():
+        report = read_json(osp.join(d, 'results.json'), missing_ok=True)
+        if report is not None and any(e['runs'] for e in
+                                      report['methods'].values()):
+            reports[epochs] = report
+    if len(reports) < 2:
+        log(f'schedule sweep: {len(reports)} size(s) reported, none written')
+        return None
+    sweep = schedule_sweep(reports)
+    epochs = sorted(reports)
+    machines = sorted({m for r in reports.values() for m in r['machines']})
+    text = (
+        'Schedule sweep: the same data, model and step shape trained for '
+        f'{", ".join(map(str, epochs))} epochs (schedules: '
+        + '; '.join(f'{e} epochs: {reports[e]["schedule"]}' for e in epochs)
+        + '). Mean ± std (sample) over the finished seeds, seed count in '
+        'brackets; differences to CE are paired by seed. The last '
+        'checkpoint of every run; the sweep sizes also test the checkpoint '
+        'selected on the held-out split (their table.md). Machine: '
+        f'{"; ".join(machines)}. Regenerate with `python '
+        'tools/run_cls_benchmark.py --sweep-report`.\n\n'
+        + sweep_table(sweep, epochs))
+    write_text(osp.join(out_dir, f'{SWEEP_NAME}.md'), text)
+    plot = plot_schedule_sweep(sweep, osp.join(out_dir, f'{SWEEP_NAME}.png'))
+    log(text)
+    log(f'wrote {osp.join(out_dir, SWEEP_NAME)}.md'
+        + (' and .png' if plot else ''))
+    return dict(epochs=epochs, schedules={e: reports[e]['schedule']
+                                          for e in epochs}, methods=sweep)
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -1272,6 +1440,11 @@ def parse_args(argv=None):
                         'the archive (which keeps no checkpoint), train '
                         'that run again and record whether it reproduces '
                         'the archived figures, instead of failing')
+    parser.add_argument('--sweep-report', action='store_true',
+                        help='train nothing, write the schedule sweep '
+                        '(docs/cls_bench/schedule_sweep.{md,png}) from the '
+                        'reports of the sizes default, e60 and e200; '
+                        'reporting one of those sizes writes it too')
     parser.add_argument('--evaluate', nargs=3,
                         metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
                         help='only test CHECKPOINT with per-class accuracy '
@@ -1283,6 +1456,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.evaluate:
         evaluate_checkpoint(*args.evaluate)
+        return 0
+    if args.sweep_report:
+        write_sweep_report()
         return 0
     size = SIZES[args.size]
     work_root = args.work_root or osp.join(REPO, size['work_root'])
@@ -1321,6 +1497,9 @@ def main(argv=None) -> int:
         if args.dry_run:
             return 0
     write_report(bench, args.seeds, args.size, data_root)
+    if (args.size in SWEEP_SIZES.values() and not args.out_dir
+            and not args.work_root):
+        write_sweep_report()
     bad = sorted(k for k, v in statuses.items() if v in ('failed', 'blocked'))
     if bad:
         print(f'failed or blocked: {bad}')
