@@ -601,3 +601,22 @@ def test_run_cost_reads_training_time_and_the_hooks_measurements(tmp_path):
     assert runner._cost(dict(train_minutes=dict(mean=10.2),
                              hook_minutes=dict(mean=None))) == '10'
     assert runner._cost(None) == '-'
+
+
+def test_stage2_effect_pairs_seeds_and_skips_categories_without_ap():
+    runs = {
+        'ce-cls': {0: dict(per_category_ap=[0.10, 0.50, -1.0, 0.20]),
+                   1: dict(per_category_ap=[0.20, 0.40, -1.0, -1.0]),
+                   2: dict(per_category_ap=[0.00, 0.00, 0.00, 0.00])},
+        'cdb-w-ce-cls': {0: dict(per_category_ap=[0.15, 0.45, -1.0, 0.30]),
+                         1: dict(per_category_ap=[0.30, 0.40, 0.30, 0.10])},
+    }
+    effect = runner.stage2_effect(runs, 'ce-cls', 'cdb-w-ce-cls')
+    assert effect['seeds'] == [0, 1]  # seed 2 has no CDB-cls run
+    # category 0: (+5, +10) points; 1: (-5, 0); 2: no AP in CE-cls either
+    # seed; 3: +10 on seed 0 only (CE-cls has no AP on seed 1)
+    assert effect['delta_ap'] == pytest.approx([7.5, -2.5, None, 10.0])
+    assert runner.stage2_effect(runs, 'ce-cls', 'seesaw_ce-cls') is None
+    assert runner.stage2_effect({'ce-cls': runs['ce-cls'],
+                                 'cdb-w-ce-cls': {}},
+                                'ce-cls', 'cdb-w-ce-cls') is None

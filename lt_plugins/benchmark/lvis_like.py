@@ -1230,6 +1230,8 @@ def draw_plots(results: dict, runs: Dict[str, Dict[int, dict]],
     cats = results['categories']
     if cats and any(m in runs for p in PER_CATEGORY_PAIRS for m in p):
         written.append(_plot_per_category(plt, results, runs, out_dir))
+    path = _plot_stage2_effect(plt, results, runs, out_dir)
+    written += [path] if path else []
     histories = {m: [r['cdb_history'] for r in runs.get(m, {}).values()
                      if r.get('cdb_history') and
                      osp.isfile(absolute(r['cdb_history']))]
@@ -1429,6 +1431,86 @@ def _plot_per_category(plt, results: dict, runs, out_dir: str) -> str:
                  fontsize=10)
     fig.tight_layout()
     path = osp.join(out_dir, 'per_category_ap.png')
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+#: Panels of stage2_effect.png: (CE-cls, CDB-cls) stage 2s from the same
+#: start (the difficulty weights' own effect, issue 23's control).
+STAGE2_PAIRS = (('ce-cls', 'cdb-w-ce-cls'),
+                ('ce-cls', 'cdb-w-ce-cls-count'),
+                ('rfs_ce-cls_rfs-stage2', 'rfs_cdb-w-ce-cls_rfs-stage2'),
+                ('seesaw_ce-cls', 'seesaw_cdb-w-ce-cls'))
+
+
+def stage2_effect(runs, control: str, method: str
+                  ) -> Optional[Dict[str, object]]:
+    """Per category: ``method``'s AP minus ``control``'s, seed by seed,
+    averaged over the seeds both finished.
+
+    A category without a validation instance (AP -1) in either run of a
+    seed is left out of that seed; one left out of every seed is None.
+
+    Returns:
+        dict | None: ``seeds`` (the common ones) and ``delta_ap`` (one
+        value or None per category, in points); None without a common
+        seed.
+    """
+    if control not in runs or method not in runs:
+        return None
+    seeds = sorted(set(runs[control]) & set(runs[method]), key=int)
+    if not seeds:
+        return None
+    n = len(runs[method][seeds[0]]['per_category_ap'])
+    delta = []
+    for k in range(n):
+        diffs = [100 * (runs[method][s]['per_category_ap'][k] -
+                        runs[control][s]['per_category_ap'][k])
+                 for s in seeds
+                 if runs[method][s]['per_category_ap'][k] >= 0
+                 and runs[control][s]['per_category_ap'][k] >= 0]
+        delta.append(sum(diffs) / len(diffs) if diffs else None)
+    return dict(seeds=seeds, delta_ap=delta)
+
+
+def _plot_stage2_effect(plt, results: dict, runs, out_dir: str
+                        ) -> Optional[str]:
+    """Per-category AP of each CDB-cls stage 2 minus its CE-cls pair (same
+    start, same frozen detector, same schedule) against the category's
+    training images: where the difficulty weights move AP, with each
+    frequency group's mean as a line."""
+    cats = results['categories']
+    panels = [(c, m, stage2_effect(runs, c, m)) for c, m in STAGE2_PAIRS]
+    panels = [p for p in panels if p[2] is not None]
+    if not cats or not panels:
+        return None
+    counts = [c['train_images'] for c in cats]
+    fig, axes = plt.subplots(1, len(panels),
+                             figsize=(4.2 * len(panels), 3.6),
+                             squeeze=False, sharey=True)
+    for ax, (control, method, effect) in zip(axes[0], panels):
+        for g in GROUP_NAMES:
+            pts = [(n, d) for n, d, c in zip(counts, effect['delta_ap'], cats)
+                   if c['frequency'] == g and d is not None]
+            if not pts:
+                continue
+            xs, ys = zip(*pts)
+            mean = sum(ys) / len(ys)
+            ax.scatter(xs, ys, s=10, c=GROUP_COLOURS[g], alpha=0.7,
+                       label=f'{GROUP_NAMES[g]}: mean {mean:+.1f}')
+            ax.hlines(mean, min(xs), max(xs), colors=GROUP_COLOURS[g],
+                      lw=1.5)
+        ax.axhline(0, color='grey', lw=0.8)
+        ax.set_xscale('log')
+        ax.set_xlabel('training images of the category (full set)')
+        ax.set_title(f'{METHODS[method].label}\n− {METHODS[control].label} '
+                     f'(seeds {",".join(map(str, effect["seeds"]))})',
+                     fontsize=8)
+        ax.legend(fontsize=6, loc='upper right')
+    axes[0][0].set_ylabel('ΔAP per category (points), mean over seeds')
+    fig.tight_layout()
+    path = osp.join(out_dir, 'stage2_effect.png')
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
