@@ -20,7 +20,8 @@ HELP = dict(
     train_per_class='balanced training pool per class',
     test_per_class='test images per class',
     num_distinct='classes with a look of their own (easy at any size)',
-    group_size='classes per confusable group',
+    group_size='classes per confusable group (1: no group, every class a '
+    'look of its own)',
     class_gap='hue distance of neighbouring group members, in units of '
     '--hue-jitter (smaller: harder)',
     hue_jitter='per-image std of the object hue (hue in [0, 1))',

@@ -72,6 +72,9 @@ SHAPES = ('disc', 'square', 'triangle', 'diamond', 'cross', 'ring', 'bar',
 #: Background grating orientations (radians) and tints (hues).
 BG_ORIENTATIONS = (0.0, math.pi / 4, math.pi / 2, 3 * math.pi / 4)
 BG_TINTS = (0.08, 0.42, 0.75)
+#: The tint added to the grid when a structure needs more looks than
+#: :data:`BG_TINTS` give (``group_size=1``: 100 looks), between two others.
+BG_TINT_EXTRA = 0.25
 #: Key of the generator record in the meta file.
 META_KEY = 'lt_bench'
 FORMAT_VERSION = 1
@@ -136,7 +139,12 @@ def class_structure(num_distinct: int = DEFAULTS['num_distinct'],
         num_distinct (int): Classes with a look of their own, spread evenly
             over the labels. ``100 - num_distinct`` must be a multiple of
             ``group_size``.
-        group_size (int): Classes per confusable group (>= 2).
+        group_size (int): Classes per confusable group (>= 1). With 1
+            there is no confusable group: every class has a look of its own
+            and is marked distinct (the data-sensitivity variant); the 100
+            looks this needs are more than the 96 shape x orientation x
+            tint combinations, so a fourth background tint
+            (:data:`BG_TINT_EXTRA`) joins the grid only then.
         class_gap (float): Hue distance between neighbouring members of a
             group, in units of ``hue_jitter``.
         hue_jitter (float): Per-image standard deviation of the hue (hue
@@ -152,8 +160,8 @@ def class_structure(num_distinct: int = DEFAULTS['num_distinct'],
     if not isinstance(num_distinct, int) or not 0 <= num_distinct <= 100:
         raise ValueError(
             f'num_distinct must be an int in [0, 100], got {num_distinct!r}')
-    if not isinstance(group_size, int) or group_size < 2:
-        raise ValueError(f'group_size must be an int >= 2, got {group_size!r}')
+    if not isinstance(group_size, int) or group_size < 1:
+        raise ValueError(f'group_size must be an int >= 1, got {group_size!r}')
     if (NUM_CLASSES - num_distinct) % group_size:
         raise ValueError(
             f'100 - num_distinct = {NUM_CLASSES - num_distinct} confusable '
@@ -164,7 +172,12 @@ def class_structure(num_distinct: int = DEFAULTS['num_distinct'],
         raise ValueError(f'hue_jitter must be in (0, 0.5), got {hue_jitter!r}')
     num_groups = (NUM_CLASSES - num_distinct) // group_size
     num_looks = num_groups + num_distinct
-    grid = len(SHAPES) * len(BG_ORIENTATIONS) * len(BG_TINTS)
+    tints = BG_TINTS
+    if num_looks > len(SHAPES) * len(BG_ORIENTATIONS) * len(tints):
+        # only a structure that needs it gets the extra tint, so every
+        # structure that fits the base grid keeps its looks
+        tints = BG_TINTS + (BG_TINT_EXTRA, )
+    grid = len(SHAPES) * len(BG_ORIENTATIONS) * len(tints)
     if num_looks > grid:
         raise ValueError(f'{num_looks} looks needed but only {grid} '
                          'shape x orientation x tint combinations exist')
@@ -192,13 +205,14 @@ def class_structure(num_distinct: int = DEFAULTS['num_distinct'],
     base_hue = rng.uniform(0, 1, size=num_looks)
     hue = (base_hue[group] + member * class_gap * hue_jitter) % 1.0
     look = looks[group]
-    n_or, n_ti = len(BG_ORIENTATIONS), len(BG_TINTS)
+    n_or, n_ti = len(BG_ORIENTATIONS), len(tints)
     return dict(
         group=group.tolist(),
-        distinct=[bool(c in distinct) for c in range(NUM_CLASSES)],
+        distinct=[bool(c in distinct or group_size == 1)
+                  for c in range(NUM_CLASSES)],
         shape=[SHAPES[int(x) // (n_or * n_ti)] for x in look],
         bg_orientation=[BG_ORIENTATIONS[int(x) // n_ti % n_or] for x in look],
-        bg_tint=[BG_TINTS[int(x) % n_ti] for x in look],
+        bg_tint=[tints[int(x) % n_ti] for x in look],
         hue=hue.tolist(),
     )
 

@@ -162,6 +162,24 @@ def test_difficulty_is_decoupled_from_class_size():
     assert len(looks) == len(np.unique(group)) == 40
 
 
+def test_group_size_one_gives_every_class_a_look_of_its_own():
+    """The data-sensitivity variant: no hue-only group; 100 looks need the
+    extra tint, which a structure fitting the base grid never gets."""
+    st = class_structure(num_distinct=20, group_size=1, seed=0)
+    assert all(st['distinct'])
+    assert len(set(st['group'])) == 100
+    looks = {(st['shape'][c], st['bg_orientation'][c], st['bg_tint'][c])
+             for c in range(100)}
+    assert len(looks) == 100
+    assert cifar_lt_bench.BG_TINT_EXTRA in st['bg_tint']
+    default = class_structure(seed=0)
+    assert set(default['bg_tint']) <= set(cifar_lt_bench.BG_TINTS)
+    # the 20 classes of a look of their own stay where they are
+    assert [c for c in range(100) if default['distinct'][c]] == [
+        c for c in range(100)
+        if class_structure(num_distinct=20, group_size=2)['distinct'][c]]
+
+
 def test_group_members_differ_in_hue_only(small_root):
     """Mean images: a class is closer to its group mates than to a class of
     another look (the confusability the knobs control)."""
@@ -183,7 +201,8 @@ def test_group_members_differ_in_hue_only(small_root):
 @pytest.mark.parametrize('kwargs, match', [
     (dict(train_per_class=0), 'train_per_class'),
     (dict(num_distinct=21), 'num_distinct'),
-    (dict(group_size=1), 'group_size'),
+    (dict(group_size=0), 'group_size'),
+    (dict(group_size=3), 'groups of 3'),
     (dict(class_gap=0.0), 'class_gap'),
     (dict(hue_jitter=0.7), 'hue_jitter'),
     (dict(pixel_noise=-0.1), 'pixel_noise'),
