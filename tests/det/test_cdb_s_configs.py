@@ -37,6 +37,9 @@ PAIRS = {
     osp.join(LVIS, 'faster-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py'): (
         osp.join(LVIS, 'faster-rcnn_r50_fpn_1x_lvis-v1_ce-cdbsplit.py'),
         {'train_dataloader', 'custom_hooks', 'cdb_s_form'}),
+    osp.join(LVIS, 'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb-s.py'): (
+        osp.join(LVIS, 'mask-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py'),
+        {'train_dataloader', 'custom_hooks', 'cdb_s_form'}),
     osp.join(LVIS, 'mask-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py'): (
         osp.join(LVIS, 'mask-rcnn_r50_fpn_1x_lvis-v1_ce-cdbsplit.py'),
         {'train_dataloader', 'custom_hooks', 'cdb_s_form'}),

@@ -31,6 +31,7 @@ LVIS_CONFIGS = [
     'faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb-cls.py',
     'mask-rcnn_r50_fpn_1x_lvis-v0.5_ce.py',
     'mask-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py',
+    'mask-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py',
     'retinanet_r50_fpn_1x_lvis-v0.5_ce.py',
     'retinanet_r50_fpn_1x_lvis-v0.5_cdb.py',
     'cascade-rcnn_r50_fpn_1x_lvis-v0.5_ce.py',
