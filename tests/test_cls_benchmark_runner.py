@@ -933,3 +933,35 @@ def test_the_schedule_sweep_needs_two_reported_lengths(tmp_path):
         {15: str(tmp_path / 'a'), 60: str(tmp_path / 'missing')},
         str(tmp_path / 'out'), log=lambda *a: None) is None
     assert not (tmp_path / 'out').exists()
+
+
+def test_the_schedule_sweep_refuses_lengths_on_other_data(tmp_path):
+    out = {}
+    for e, noise in ((15, 0.08), (60, 0.16)):
+        report = _sweep_report({'ce': {0: (44.0, 10.0)}})
+        report['data'] = dict(pixel_noise=noise, seed=0)
+        out[e] = str(tmp_path / f'e{e}')
+        os.makedirs(out[e])
+        with open(osp.join(out[e], 'results.json'), 'w') as f:
+            json.dump(report, f)
+    with pytest.raises(ValueError, match='different data'):
+        bench.write_sweep_report(out, str(tmp_path / 'o'),
+                                 log=lambda *a: None)
+
+
+def test_the_schedule_sweep_leaves_out_runs_named_stale(tmp_path):
+    reports = {
+        15: _sweep_report({'ce': {0: (44.0, 10.0), 1: (46.0, 12.0)}}),
+        60: _sweep_report({'ce': {0: (60.0, 30.0), 1: (99.0, 99.0)}}),
+    }
+    reports[60]['stale_runs'] = ['ce/seed1']
+    out = {}
+    for e, report in reports.items():
+        out[e] = str(tmp_path / f'e{e}')
+        os.makedirs(out[e])
+        with open(osp.join(out[e], 'results.json'), 'w') as f:
+            json.dump(report, f)
+    sweep = bench.write_sweep_report(out, str(tmp_path / 'o'),
+                                     log=lambda *a: None)
+    assert sweep['methods']['ce']['by_epochs'][60]['top1'] == dict(
+        mean=60.0, std=None, n=1)

@@ -620,3 +620,35 @@ def test_stage2_effect_pairs_seeds_and_skips_categories_without_ap():
     assert runner.stage2_effect({'ce-cls': runs['ce-cls'],
                                  'cdb-w-ce-cls': {}},
                                 'ce-cls', 'cdb-w-ce-cls') is None
+
+
+def test_every_cdb_stage_2_is_paired_with_its_ce_cls_control():
+    pairs = dict((m, c) for c, m in runner.stage2_pairs())
+    assert pairs == {
+        'cdb-w-ce-cls': 'ce-cls',
+        'cdb-w-ce-cls-momentum': 'ce-cls',
+        'cdb-w-ce-cls-floor': 'ce-cls',
+        'cdb-w-ce-cls-count': 'ce-cls',
+        'rfs_cdb-w-ce-cls': 'rfs_ce-cls',
+        'rfs_cdb-w-ce-cls_rfs-stage2': 'rfs_ce-cls_rfs-stage2',
+        'seesaw_cdb-w-ce-cls': 'seesaw_ce-cls',
+    }
+    for control, method in runner.stage2_pairs():  # same start
+        assert runner.METHODS[control].needs == runner.METHODS[method].needs
+
+
+def test_stage2_effect_plot_has_a_panel_per_pair_with_runs(tmp_path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    cats = [dict(frequency=g, train_images=n)
+            for g, n in (('r', 3), ('c', 30), ('f', 300))]
+    results = dict(categories=cats)
+    run = {0: dict(per_category_ap=[0.1, 0.2, 0.3])}
+    assert runner._plot_stage2_effect(plt, results, {'ce-cls': run},
+                                      str(tmp_path)) is None
+    path = runner._plot_stage2_effect(
+        plt, results, {'ce-cls': run, 'cdb-w-ce-cls': run,
+                       'seesaw_ce-cls': run}, str(tmp_path))
+    assert path == str(tmp_path / 'stage2_effect.png')
+    assert osp.getsize(path) > 0

@@ -1290,8 +1290,16 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
 
 
 def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
-    """Markdown: one row per method, per schedule length top-1 (seeds) and
-    its paired difference to CE, then few-shot accuracy the same way."""
+    """The sweep's markdown table.
+
+    Args:
+        sweep (dict): What :func:`schedule_sweep` returns.
+        epochs (Sequence[int]): The lengths to show, in column order.
+
+    Returns:
+        str: One row per method: per length top-1 with its seed count, then
+        per length top-1 minus CE and few-shot minus CE (paired by seed).
+    """
     header = ['method']
     header += [f'top-1, {e} ep. (seeds)' for e in epochs]
     header += [f'top-1 − CE, {e} ep.' for e in epochs]
@@ -1315,9 +1323,17 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
 
 
 def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
-    """Top-1 and few-shot accuracy against training epochs, one line per
-    method (mean over seeds, error bars the std); None without two lengths
-    for any method."""
+    """Top-1 and few-shot accuracy against training epochs.
+
+    Args:
+        sweep (dict): What :func:`schedule_sweep` returns.
+        path (str): The PNG to write.
+
+    Returns:
+        str | None: ``path``: one line per method with at least two
+        lengths (mean over seeds, error bars the std); None without such
+        a method.
+    """
     lines = {n: r for n, r in sweep.items() if len(r['by_epochs']) >= 2}
     if not lines:
         return None
@@ -1327,10 +1343,10 @@ def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
         for i, (name, row) in enumerate(lines.items()):
             epochs = sorted(row['by_epochs'])
             stats = [row['by_epochs'][e][key] for e in epochs]
-            keep = [i for i, s in enumerate(stats) if s['mean'] is not None]
-            ax.errorbar([epochs[i] for i in keep],
-                        [stats[i]['mean'] for i in keep],
-                        yerr=[stats[i]['std'] or 0.0 for i in keep],
+            keep = [j for j, s in enumerate(stats) if s['mean'] is not None]
+            ax.errorbar([epochs[j] for j in keep],
+                        [stats[j]['mean'] for j in keep],
+                        yerr=[stats[j]['std'] or 0.0 for j in keep],
                         marker='os^'[i // 10 % 3], ms=3, capsize=2,
                         ls=('-', '--', ':')[i // 10 % 3],
                         lw=1.6 if name == BASELINE else 0.9,
@@ -1370,9 +1386,19 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
     reports = {}
     for epochs, d in out_dirs.items():
         report = read_json(osp.join(d, 'results.json'), missing_ok=True)
-        if report is not None and any(e['runs'] for e in
-                                      report['methods'].values()):
+        if report is None:
+            continue
+        # a run its own report names as trained on other data stays out
+        for key in report.get('stale_runs', []):
+            name, seed = key.rsplit('/seed', 1)
+            report['methods'].get(name, {}).get('runs', {}).pop(seed, None)
+        if any(e['runs'] for e in report['methods'].values()):
             reports[epochs] = report
+    data = {e: r.get('data') for e, r in reports.items()}
+    if len({repr(sorted((v or {}).items())) for v in data.values()}) > 1:
+        raise ValueError(
+            'the schedule sweep compares lengths on the same data, but the '
+            f'reports were made on different data: {data}')
     if len(reports) < 2:
         log(f'schedule sweep: {len(reports)} size(s) reported, none written')
         return None
@@ -1497,8 +1523,9 @@ def main(argv=None) -> int:
         if args.dry_run:
             return 0
     write_report(bench, args.seeds, args.size, data_root)
-    if (args.size in SWEEP_SIZES.values() and not args.out_dir
-            and not args.work_root):
+    if (args.size in SWEEP_SIZES.values() and not (
+            args.out_dir or args.work_root or args.config_dir
+            or args.data_root)):
         write_sweep_report()
     bad = sorted(k for k, v in statuses.items() if v in ('failed', 'blocked'))
     if bad:

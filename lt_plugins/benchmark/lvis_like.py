@@ -1436,21 +1436,34 @@ def _plot_per_category(plt, results: dict, runs, out_dir: str) -> str:
     return path
 
 
-#: Panels of stage2_effect.png: (CE-cls, CDB-cls) stage 2s from the same
-#: start (the difficulty weights' own effect, issue 23's control).
-STAGE2_PAIRS = (('ce-cls', 'cdb-w-ce-cls'),
-                ('ce-cls', 'cdb-w-ce-cls-count'),
-                ('rfs_ce-cls_rfs-stage2', 'rfs_cdb-w-ce-cls_rfs-stage2'),
-                ('seesaw_ce-cls', 'seesaw_cdb-w-ce-cls'))
+def stage2_pairs() -> List[tuple]:
+    """``(CE-cls control, CDB-cls method)`` for every CDB stage 2 of the
+    grid: the control is its pair that retrains the classifier with plain
+    CE from the same start (issue 23's control), in grid order."""
+    pairs = []
+    for m in _METHODS:
+        if not (m.freeze_cls and m.cdb_tau):
+            continue
+        controls = [p for p in m.pairs
+                    if METHODS[p].freeze_cls and not METHODS[p].cdb_tau]
+        if controls:
+            pairs.append((controls[0], m.name))
+    return pairs
 
 
-def stage2_effect(runs, control: str, method: str
-                  ) -> Optional[Dict[str, object]]:
+def stage2_effect(runs: Dict[str, Dict[int, dict]], control: str,
+                  method: str) -> Optional[Dict[str, object]]:
     """Per category: ``method``'s AP minus ``control``'s, seed by seed,
     averaged over the seeds both finished.
 
     A category without a validation instance (AP -1) in either run of a
     seed is left out of that seed; one left out of every seed is None.
+
+    Args:
+        runs (dict): ``{method: {seed: result}}``, each result with
+            ``per_category_ap`` (fractions, -1 for no instance).
+        control (str): The method subtracted (a CE-cls stage 2).
+        method (str): The method compared with it.
 
     Returns:
         dict | None: ``seeds`` (the common ones) and ``delta_ap`` (one
@@ -1481,15 +1494,19 @@ def _plot_stage2_effect(plt, results: dict, runs, out_dir: str
     training images: where the difficulty weights move AP, with each
     frequency group's mean as a line."""
     cats = results['categories']
-    panels = [(c, m, stage2_effect(runs, c, m)) for c, m in STAGE2_PAIRS]
+    panels = [(c, m, stage2_effect(runs, c, m)) for c, m in stage2_pairs()]
     panels = [p for p in panels if p[2] is not None]
     if not cats or not panels:
         return None
     counts = [c['train_images'] for c in cats]
-    fig, axes = plt.subplots(1, len(panels),
-                             figsize=(4.2 * len(panels), 3.6),
+    ncols = min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols,
+                             figsize=(4.2 * ncols, 3.4 * nrows),
                              squeeze=False, sharey=True)
-    for ax, (control, method, effect) in zip(axes[0], panels):
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (control, method, effect) in zip(axes.flat, panels):
         for g in GROUP_NAMES:
             pts = [(n, d) for n, d, c in zip(counts, effect['delta_ap'], cats)
                    if c['frequency'] == g and d is not None]
@@ -1507,8 +1524,10 @@ def _plot_stage2_effect(plt, results: dict, runs, out_dir: str
         ax.set_title(f'{METHODS[method].label}\n− {METHODS[control].label} '
                      f'(seeds {",".join(map(str, effect["seeds"]))})',
                      fontsize=8)
-        ax.legend(fontsize=6, loc='upper right')
-    axes[0][0].set_ylabel('ΔAP per category (points), mean over seeds')
+        if ax.collections:
+            ax.legend(fontsize=6, loc='upper right')
+    for row in axes:
+        row[0].set_ylabel('ΔAP per category (points),\nmean over seeds')
     fig.tight_layout()
     path = osp.join(out_dir, 'stage2_effect.png')
     fig.savefig(path, dpi=90)

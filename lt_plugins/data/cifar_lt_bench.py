@@ -25,7 +25,9 @@ and tint) and a foreground hue. Classes fall into two kinds:
   is drawn around its class hue with standard deviation ``hue_jitter``, so
   ``class_gap`` (in units of that standard deviation) sets how much
   neighbouring classes overlap: the Bayes error between two neighbours is
-  ``Phi(-class_gap / 2)`` on hue alone.
+  ``Phi(-class_gap / 2)`` on hue alone. With ``group_size=1`` there is no
+  such group: every class has a look of its own (the data-sensitivity
+  variant, ``tools/make_cifar_lt_bench.py --group-size 1``).
 
 Class size is a function of the label (``CIFAR100LT`` makes class 0 the head
 class). The distinct classes are spread evenly over the label range (one in
@@ -141,10 +143,11 @@ def class_structure(num_distinct: int = DEFAULTS['num_distinct'],
             ``group_size``.
         group_size (int): Classes per confusable group (>= 1). With 1
             there is no confusable group: every class has a look of its own
-            and is marked distinct (the data-sensitivity variant); the 100
-            looks this needs are more than the 96 shape x orientation x
-            tint combinations, so a fourth background tint
-            (:data:`BG_TINT_EXTRA`) joins the grid only then.
+            and is marked distinct (the data-sensitivity variant). When
+            more looks are needed than the 96 shape x orientation x tint
+            combinations give (100 with ``group_size=1``), a fourth
+            background tint (:data:`BG_TINT_EXTRA`) joins the grid; a
+            structure that fits the base grid keeps its looks.
         class_gap (float): Hue distance between neighbouring members of a
             group, in units of ``hue_jitter``.
         hue_jitter (float): Per-image standard deviation of the hue (hue
