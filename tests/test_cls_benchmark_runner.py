@@ -965,3 +965,20 @@ def test_the_schedule_sweep_leaves_out_runs_named_stale(tmp_path):
                                      log=lambda *a: None)
     assert sweep['methods']['ce']['by_epochs'][60]['top1'] == dict(
         mean=60.0, std=None, n=1)
+
+
+def test_the_g1_size_refuses_missing_or_other_data_naming_the_command(
+        tmp_path):
+    root = str(tmp_path / 'g1')
+    with pytest.raises(SystemExit, match=re.escape(
+            'make_cifar_lt_bench.py --group-size 1 --pixel-noise 0.52 '
+            f'--out {root}')):
+        bench.check_size_data('g1', root, None, training=True)
+    bench.check_size_data('g1', root, None, training=False)  # report only
+    info = dict(args=dict(bench.SIZES['g1']['data_args']))
+    bench.check_size_data('g1', root, info, training=True)
+    info['args']['pixel_noise'] = 0.08
+    with pytest.raises(SystemExit, match="'pixel_noise': 0.08"):
+        bench.check_size_data('g1', root, info, training=True)
+    # the default size names no arguments of its own: nothing to check
+    bench.check_size_data('default', root, None, training=True)

@@ -3,8 +3,9 @@
 # with others that differ only in hue (the default data's 80 classes in
 # groups of 4), otherwise with the default generator arguments but those
 # recorded in its meta file (python tools/make_cifar_lt_bench.py
-# --group-size 1 ... --out data/cifar_lt_bench_g1; the difficulty knob is
-# calibrated against CE alone, as the default data's was). Only the data
+# --group-size 1 --pixel-noise 0.52 --out data/cifar_lt_bench_g1; the pixel
+# noise was calibrated against CE alone, as the default data's class gap
+# was: docs/classification.md, "Data sensitivity"). Only the data
 # root differs from the default size; the input normalisation stays the
 # default data's. tools/run_cls_benchmark.py --size g1 runs the method
 # configs on this base.
