@@ -524,7 +524,8 @@ def test_heldout_signal_ranks_held_out_against_validation_ap(tmp_path):
     md = runner.markdown_report(dict(
         size='default', data_root='d', work_root='w', machine='m',
         methods={}, failures=[], heldout_signal=signal))
-    assert ('| CDB-S, rotating held-out fold (K = 4) | 0,1 | 0.90 ± 0.14 '
+    assert ('| CDB-S (RFS x difficulty), rotating held-out fold (K = 4) | '
+            '0,1 | 0.90 ± 0.14 '
             '| 4 |') in md
 
 

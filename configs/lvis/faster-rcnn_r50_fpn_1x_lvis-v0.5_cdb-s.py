@@ -6,11 +6,12 @@
 # sampler. Differs from faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py (same
 # training images; the held-out split is cut as for
 # faster-rcnn_r50_fpn_1x_lvis-v0.5_cdb.py) only by the sampler and the hook.
-# cdb_s_form: 'difficulty' (r_c = max(1, w_c)) or 'rfs_x_difficulty'
-# (r_c = max(1, r_c^RFS * w_c), RFS with LVIS' threshold 1e-3).
+# cdb_s_form: 'rfs_x_difficulty' (r_c = max(1, r_c^RFS * w_c), RFS with
+# LVIS' threshold 1e-3; the form the LVIS-like development data chose,
+# docs/lvis_like_benchmark.md) or 'difficulty' (r_c = max(1, w_c)).
 _base_ = './faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cdbsplit.py'
 
-cdb_s_form = 'difficulty'
+cdb_s_form = 'rfs_x_difficulty'
 train_dataloader = dict(
     sampler=dict(
         _delete_=True,

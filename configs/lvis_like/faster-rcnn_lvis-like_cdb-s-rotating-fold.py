@@ -5,13 +5,13 @@
 # epoch, so every image trains in 3 of every 4 epochs instead of the 204
 # held-out images never training. Differs from faster-rcnn_lvis-like_ce.py
 # (the CE baseline on the whole training set) only by the sampler and the
-# hook; the sampler's form and RFS threshold are those of
-# faster-rcnn_lvis-like_cdb-s.py, the threshold scaled to 874 images as in
-# faster-rcnn_lvis-like_rfs.py. The hook reads the training images with the
+# hook; the sampler's form is the one chosen on the development data
+# (faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py), its RFS threshold
+# scaled to 874 images as in faster-rcnn_lvis-like_rfs.py. The hook reads the training images with the
 # held-out split's test pipeline and loader settings.
 _base_ = './faster-rcnn_lvis-like_ce.py'
 
-cdb_s_form = 'difficulty'
+cdb_s_form = 'rfs_x_difficulty'
 rfs_oversample_thr = 57 / 874
 heldout_folds = 4
 train_dataloader = dict(

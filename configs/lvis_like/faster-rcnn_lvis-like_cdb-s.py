@@ -5,9 +5,10 @@
 # sampler, which draws the next epoch's images from them. Differs from
 # faster-rcnn_lvis-like_ce-cdb-split.py (same training images) only by the
 # sampler and the hook.
-# cdb_s_form: 'difficulty' (r_c = max(1, w_c)) or 'rfs_x_difficulty'
-# (r_c = max(1, r_c^RFS * w_c)); to be chosen on the development set
-# (issue 25), 'difficulty' until then. The RFS threshold (used by
+# cdb_s_form: 'difficulty' (r_c = max(1, w_c), this config) or
+# 'rfs_x_difficulty' (r_c = max(1, r_c^RFS * w_c),
+# faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py, the form the development
+# data chose: docs/lvis_like_benchmark.md). The RFS threshold (used by
 # 'rfs_x_difficulty' only) is that of faster-rcnn_lvis-like_rfs.py (LVIS'
 # 1e-3 on ~57k images) scaled to the 670 images of the CDB training split.
 _base_ = './faster-rcnn_lvis-like_ce-cdb-split.py'

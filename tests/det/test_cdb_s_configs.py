@@ -81,7 +81,8 @@ def test_config_differs_from_its_ce_config_by_sampler_and_hook(path):
 
 def test_seesaw_variant_is_cdb_s_with_the_seesaw_configs_head():
     cfg = _cfg(osp.join(LVIS_LIKE, 'faster-rcnn_lvis-like_cdb-s-seesaw.py'))
-    cdb_s = _cfg(osp.join(LVIS_LIKE, 'faster-rcnn_lvis-like_cdb-s.py'))
+    cdb_s = _cfg(osp.join(LVIS_LIKE,
+                          'faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py'))
     seesaw = _cfg(osp.join(LVIS_LIKE, 'faster-rcnn_lvis-like_seesaw.py'))
     assert {k for k in set(cfg) | set(cdb_s)
             if cfg.get(k) != cdb_s.get(k)} == {'model'}

@@ -132,7 +132,8 @@ def test_runner_method_table_matches_the_config(method):
     if spec.rotating_fold:
         # the fixed split's loader, but on the training annotations; the
         # sampler's form that of the fixed-split CDB-S row
-        held = _cfg('faster-rcnn_lvis-like_cdb-s.py').custom_hooks[0]
+        chosen = _cfg('faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py')
+        held = chosen.custom_hooks[0]
         loader, fixed = hook['dataloader'], held['dataloader']
         assert {k for k in set(loader) | set(fixed)
                 if loader.get(k) != fixed.get(k)} == {'dataset'}
@@ -140,8 +141,8 @@ def test_runner_method_table_matches_the_config(method):
                 if loader.dataset.get(k) != fixed.dataset.get(k)} == \
             {'ann_file'}
         assert cfg.train_dataloader.sampler.heldout_folds == 4
-        assert cfg.train_dataloader.sampler.form == \
-            _cfg('faster-rcnn_lvis-like_cdb-s.py').cdb_s_form
+        assert cfg.train_dataloader.sampler.form == chosen.cdb_s_form \
+            == 'rfs_x_difficulty'
     n = 874 if spec.split == 'full' else 670
     if spec.rfs:
         # LVIS' 1e-3 on ~57k images, scaled to this training split
