@@ -56,6 +56,8 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from lt_plugins.engine import run_archive
 from lt_plugins.engine.run_archive import read_json, write_json
 from lt_plugins.engine.run_lock import run_lock
@@ -955,6 +957,34 @@ def markdown_report(results: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def _ap_array(values: Sequence[float]) -> np.ndarray:
+    """Per-category AP as an array, NaN where it is -1 (no validation
+    ground truth)."""
+    a = np.asarray(values, dtype=np.float64)
+    return np.where(a < 0, np.nan, a)
+
+
+def _seed_mean(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-category mean over seeds, NaN left out; NaN where every seed is
+    NaN."""
+    rows = np.asarray(rows, dtype=np.float64)
+    out = np.full(rows.shape[1], np.nan)
+    seen = ~np.isnan(rows).all(axis=0)
+    out[seen] = np.nanmean(rows[:, seen], axis=0)
+    return out
+
+
+def category_delta(runs: Dict[str, Dict[int, dict]], method: str,
+                   base: str, seeds: Sequence) -> np.ndarray:
+    """Per category: ``method``'s validation AP minus ``base``'s, seed by
+    seed, averaged over ``seeds`` (fractions). A seed where either run has
+    no AP for the category (-1) is left out of that category; NaN where
+    every seed is."""
+    return _seed_mean([_ap_array(runs[method][s]['per_category_ap']) -
+                       _ap_array(runs[base][s]['per_category_ap'])
+                       for s in seeds])
+
+
 def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
                method: str = 'cdb-w-ce',
                base: str = 'ce-cdb-split') -> Optional[dict]:
@@ -983,18 +1013,12 @@ def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
         the loss all but ignores). None without a paired seed with a
         history.
     """
-    import numpy as np
     seeds = sorted(s for s, r in runs.get(method, {}).items()
                    if s in runs.get(base, {}) and r.get('cdb_history')
                    and osp.isfile(absolute(r['cdb_history'])))
     if not seeds or not cats:
         return None
-
-    def ap(values):
-        a = np.asarray(values, dtype=np.float64)
-        return np.where(a < 0, np.nan, a)  # -1: no validation ground truth
-
-    weights, deltas, heldout, val = [], [], [], []
+    weights, heldout, val = [], [], []
     for s in seeds:
         run = runs[method][s]
         history = read_json(absolute(run['cdb_history']))['history']
@@ -1002,18 +1026,10 @@ def cdb_effect(runs: Dict[str, Dict[int, dict]], cats: List[dict],
         heldout.append(np.asarray(
             [np.nan if x is None else x
              for x in history[-1]['performance']], dtype=np.float64))
-        val.append(ap(run['per_category_ap']))
-        deltas.append(val[-1] - ap(runs[base][s]['per_category_ap']))
-
-    def seed_mean(rows):
-        rows = np.asarray(rows)
-        out = np.full(rows.shape[1], np.nan)
-        seen = ~np.isnan(rows).all(axis=0)
-        out[seen] = np.nanmean(rows[:, seen], axis=0)
-        return out
-
+        val.append(_ap_array(run['per_category_ap']))
     mean_weight = np.mean(weights, axis=0)
-    delta, held, own = seed_mean(deltas), seed_mean(heldout), seed_mean(val)
+    delta = category_delta(runs, method, base, seeds)
+    held, own = _seed_mean(heldout), _seed_mean(val)
     freq = np.asarray([c['frequency'] for c in cats])
     groups = {}
     for g in 'rcf':
@@ -1063,7 +1079,6 @@ def heldout_signal(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
         dict: ``{method: {seeds, rho: [per seed], summary: mean_std,
         categories: [per seed]}}`` for every method with histories.
     """
-    import numpy as np
     out = {}
     for method, by_seed in runs.items():
         if METHODS[method].cdb_tau is None:
@@ -1112,8 +1127,6 @@ def repeat_factor_trajectory(history_file: str, train_ann: str) -> dict:
         (``sum_i ceil(r_i^RFS)`` over the size: mmdet's
         ``ClassBalancedDataset``).
     """
-    import numpy as np
-
     from lt_plugins.det.difficulty_sampler import (category_repeat_factors,
                                                    image_repeat_factors,
                                                    rfs_category_factors)
@@ -1479,16 +1492,9 @@ def stage2_effect(runs: Dict[str, Dict[int, dict]], control: str,
     seeds = sorted(set(runs[control]) & set(runs[method]), key=int)
     if not seeds:
         return None
-    n = len(runs[method][seeds[0]]['per_category_ap'])
-    delta = []
-    for k in range(n):
-        diffs = [100 * (runs[method][s]['per_category_ap'][k] -
-                        runs[control][s]['per_category_ap'][k])
-                 for s in seeds
-                 if runs[method][s]['per_category_ap'][k] >= 0
-                 and runs[control][s]['per_category_ap'][k] >= 0]
-        delta.append(sum(diffs) / len(diffs) if diffs else None)
-    return dict(seeds=seeds, delta_ap=delta)
+    delta = category_delta(runs, method, control, seeds)
+    return dict(seeds=seeds, delta_ap=[None if np.isnan(d) else 100 * d
+                                       for d in delta])
 
 
 def _plot_stage2_effect(plt, results: dict, runs, out_dir: str
