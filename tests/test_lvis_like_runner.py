@@ -604,6 +604,23 @@ def test_run_cost_reads_training_time_and_the_hooks_measurements(tmp_path):
     assert runner._cost(None) == '-'
 
 
+def test_cpu_minutes_leave_out_resumed_and_unrecorded_runs():
+    assert runner.run_cpu_minutes(dict(train_cpu_seconds=90.0)) == 1.5
+    assert runner.run_cpu_minutes(dict(train_seconds=90.0)) is None
+    assert runner.run_cpu_minutes(dict(train_cpu_seconds=90.0,
+                                       train_resumed=True)) is None
+    entry = runner.summarise({'ce': {
+        0: dict(train_cpu_seconds=600.0, **{m: 0.1 for m in runner.METRICS}),
+        1: dict(train_cpu_seconds=1200.0, **{m: 0.2 for m in runner.METRICS}),
+        2: dict(train_cpu_seconds=None, **{m: 0.3 for m in runner.METRICS}),
+    }})['ce']
+    # mean over the two seeds that recorded it: (10 + 20) / 2
+    assert entry['cost']['cpu_minutes']['mean'] == 15.0
+    assert runner._cpu(entry['cost']) == '15'
+    assert runner._cpu(dict(cpu_minutes=dict(mean=None))) == '-'
+    assert runner._cpu(None) == '-'
+
+
 def test_stage2_effect_pairs_seeds_and_skips_categories_without_ap():
     runs = {
         'ce-cls': {0: dict(per_category_ap=[0.10, 0.50, -1.0, 0.20]),

@@ -809,6 +809,14 @@ def run_cost(run: dict) -> Tuple[Optional[float], Optional[float]]:
     return (None if train is None else train / 60), hook
 
 
+def run_cpu_minutes(run: dict) -> Optional[float]:
+    """A run's training CPU time in minutes: what it computed, which other
+    runs beside it on the machine change far less than its wall time (None
+    where not recorded or where the training resumed)."""
+    cpu = None if run.get('train_resumed') else run.get('train_cpu_seconds')
+    return None if cpu is None else cpu / 60
+
+
 def reference_key(method: str) -> str:
     """Key of the paired differences against ``method`` in a summary."""
     return 'vs_' + method.replace('-', '_')
@@ -830,7 +838,9 @@ def summarise(runs: Dict[str, Dict[int, dict]]) -> Dict[str, dict]:
         costs = [run_cost(r) for r in by_seed.values()]
         entry['cost'] = dict(
             train_minutes=mean_std([c[0] for c in costs]),
-            hook_minutes=mean_std([c[1] for c in costs]))
+            hook_minutes=mean_std([c[1] for c in costs]),
+            cpu_minutes=mean_std([run_cpu_minutes(r)
+                                  for r in by_seed.values()]))
         refs = [(reference_key(r), r) for r in METHODS[method].references()]
         for key, ref in refs:
             if ref == method or ref not in runs:
@@ -859,6 +869,15 @@ def _cost(cost: Optional[dict]) -> str:
     return text + (f' ({hook:.1f})' if hook is not None else '')
 
 
+def _cpu(cost: Optional[dict]) -> str:
+    """Mean training CPU minutes of a summary's cost, ``-`` where not
+    recorded."""
+    stat = (cost or {}).get('cpu_minutes')
+    if not stat or stat['mean'] is None:
+        return '-'
+    return f'{stat["mean"]:.0f}'
+
+
 def _span(values: Sequence[int]) -> str:
     """``lo-hi`` of some counts, or the count when they agree."""
     lo, hi = min(values), max(values)
@@ -883,16 +902,20 @@ def markdown_report(results: dict) -> str:
         'minutes, mean over the seeds that trained without interruption '
         '(`-`: not recorded). Wall times on the machine above with other '
         'runs beside them (one to four): good to about a factor 1.5, '
-        'comparable between rows only roughly; each run also records its '
-        'CPU time (`train_cpu_seconds` in results.json).', '',
-        '| method | seeds | AP | APr | APc | APf | training (hook), min |',
-        '|---|---|---|---|---|---|---|',
+        'comparable between rows only roughly. CPU: the training\'s CPU '
+        'time in minutes (`train_cpu_seconds` in results.json), which the '
+        'runs beside it change far less; recorded for the runs trained '
+        'since it was added.', '',
+        '| method | seeds | AP | APr | APc | APf | training (hook), min '
+        '| CPU, min |',
+        '|---|---|---|---|---|---|---|---|',
     ]
     for m, entry in results['methods'].items():
         lines.append(f'| {entry["label"]} | '
                      f'{",".join(map(str, entry["seeds"]))} | ' + ' | '.join(
                          _fmt(entry['summary'][k]) for k in METRICS) +
-                     f' | {_cost(entry.get("cost"))} |')
+                     f' | {_cost(entry.get("cost"))} '
+                     f'| {_cpu(entry.get("cost"))} |')
     diffs = [(m, e) for m, e in results['methods'].items()
              if any(reference_key(r) in e
                     for r in METHODS[m].references())]
