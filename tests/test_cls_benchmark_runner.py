@@ -702,21 +702,31 @@ def _method_configs(folder):
     return sorted(f for f in os.listdir(folder) if f.endswith('.py'))
 
 
-def test_large_configs_are_the_default_ones_on_the_large_base():
-    """A method config is the same text at both sizes except for the
-    size base it inherits, so the sizes cannot drift apart."""
+def test_large_configs_are_the_default_ones_on_the_large_base(tmp_path):
+    """The large size writes every method config of the default size on
+    its own size base, so the sizes cannot drift apart."""
+    assert 'config_dir' not in bench.SIZES['large']
+    out = bench.size_configs(bench.SIZES['large']['size_base'],
+                             str(tmp_path / 'large'))
     names = _method_configs(BENCH)
-    assert names == _method_configs(osp.join(BENCH, 'large'))
-    base_line = re.compile(r"_base_ = \['\.\.?/_base_/size_(default|large)"
-                           r"\.py'\]")
+    assert _method_configs(out) == names
     for name in names:
         small = open(osp.join(BENCH, name)).read()
-        large = open(osp.join(BENCH, 'large', name)).read()
-        assert base_line.sub('BASE', small) == base_line.sub('BASE', large), \
-            name
+        large = open(osp.join(out, name)).read()
+        header, body = large.split('\n', 1)
+        assert header.startswith(f'# {name} of configs/cls/bench on ')
+        assert body == small.replace(
+            repr(bench.DEFAULT_SIZE_BASE),
+            repr(osp.join(bench.REPO, 'configs/cls/bench/_base_/'
+                          'size_large.py'))), name
 
 
-def test_every_grid_method_with_a_config_builds():
+def _large_configs(tmp_path):
+    return bench.size_configs(bench.SIZES['large']['size_base'],
+                              str(tmp_path / 'large'))
+
+
+def test_every_grid_method_with_a_config_builds(tmp_path):
     """The runner's methods have configs (or are reported unavailable), and
     each config builds its model at both sizes."""
     from mmengine.config import Config
@@ -729,7 +739,7 @@ def test_every_grid_method_with_a_config_builds():
             'difficulty-net', 'dnet-las', 'crt'}
     assert core <= names <= set(bench.METHODS_BY_NAME)
     for size, folder, width in (('default', BENCH, 32),
-                                ('large', osp.join(BENCH, 'large'), 64)):
+                                ('large', _large_configs(tmp_path), 64)):
         for name in sorted(names):
             cfg = Config.fromfile(osp.join(folder, f'{name}.py'))
             assert cfg.train_dataloader.dataset.data_root == \
@@ -743,7 +753,7 @@ def test_every_grid_method_with_a_config_builds():
 
 
 @pytest.mark.parametrize('size', ['', 'large'])
-def test_cdb_variants_change_one_hook_option(size):
+def test_cdb_variants_change_one_hook_option(size, tmp_path):
     """Each robust-variant config is CDB-W-CE with one hook option changed
     (the value named in its comment), and the hook accepts it."""
     from mmengine.config import Config
@@ -751,7 +761,7 @@ def test_cdb_variants_change_one_hook_option(size):
 
     import lt_plugins.cls  # noqa: F401
     from lt_plugins.cls.cdb.cdb_cls_hook import CDBClsHook
-    folder = osp.join(BENCH, size)
+    folder = _large_configs(tmp_path) if size else BENCH
     paper = Config.fromfile(osp.join(folder, 'cdb-w-ce.py'))
     max_epochs = paper.train_cfg.max_epochs
     expected = {'cdb-w-ce-official': {'tau': 'official_2sigmoid'},

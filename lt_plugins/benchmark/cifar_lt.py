@@ -97,8 +97,8 @@ class Method(GridMethod):
 
 #: The grid, in an order where every method comes after what it needs. A
 #: method whose config file does not exist (yet) is reported as unavailable;
-#: to add one, put ``<name>.py`` into configs/cls/bench/ (and large/) and a
-#: row here.
+#: to add one, put ``<name>.py`` into configs/cls/bench/ (every other size
+#: writes it on its own size base) and a row here.
 METHODS = (
     Method('ce', 'CE'),
     Method('cdb-w-ce', 'CDB-W-CE'),
@@ -156,8 +156,11 @@ SIZES = {
         schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
         'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
         'and 14; second stages 10 epochs'),
+    # the papers' model and schedule: like the sweep sizes below, the
+    # method configs of configs/cls/bench on another size base, written
+    # into the work root by :func:`size_configs`
     'large': dict(
-        config_dir='configs/cls/bench/large',
+        size_base='configs/cls/bench/_base_/size_large.py',
         work_root='work_dirs/cls_bench_large',
         out_dir='docs/cls_bench/large',
         schedule='ResNet-32 (16-32-64 channels), 200 epochs, batch 128, SGD '
