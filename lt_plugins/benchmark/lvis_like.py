@@ -154,7 +154,8 @@ _METHODS = (
            loss_num_classes=True),
     Method('cdb-rfs', 'CDB-W-CE + RFS',
            config='faster-rcnn_lvis-like_cdb-rfs.py', split='cdb',
-           cdb_tau='sigmoid', loss_num_classes=True, rfs=True),
+           cdb_tau='sigmoid', loss_num_classes=True, rfs=True,
+           pairs=('rfs-cdb-split', )),
     # difficulty on top of strong detectors, against the same stage 2 with
     # plain CE (CE-cls): docs/lvis_like_benchmark.md
     Method('ce-cls', 'CE-cls', needs='ce-cdb-split',
@@ -1399,26 +1400,34 @@ def _plot_metrics(plt, results: dict, out_dir: str) -> str:
 
 def _plot_apr_apf(plt, results: dict, out_dir: str) -> str:
     """APr against APf per method, mean ± std over seeds: the trade-off
-    between rare and frequent categories a method makes."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    for i, (m, entry) in enumerate(results['methods'].items()):
+    between rare and frequent categories a method makes. Each point carries
+    its row's number and the legend beside the axes names the rows, so the
+    crowded middle of the plot stays readable."""
+    fig, ax = plt.subplots(figsize=(10.5, 5.2))
+    markers = 'osD^v<>p'
+    number = 0
+    for m, entry in results['methods'].items():
         s = entry['summary']
         if s['APr']['mean'] is None:
             continue
+        number += 1
+        color = f'C{(number - 1) % 10}'
         x, y = 100 * s['APf']['mean'], 100 * s['APr']['mean']
         ax.errorbar(x, y, xerr=100 * (s['APf']['std'] or 0),
-                    yerr=100 * (s['APr']['std'] or 0), fmt='o', ms=4,
-                    capsize=2, color=f'C{i % 10}')
-        ax.annotate(f'{entry["label"]} ({len(entry["seeds"])})', (x, y),
-                    # alternate above / below: neighbours overlap less
-                    xytext=(4, 3 if i % 2 else -9), textcoords='offset points',
-                    fontsize=6,
-                    color=f'C{i % 10}')
+                    yerr=100 * (s['APr']['std'] or 0),
+                    fmt=markers[(number - 1) // 10 % len(markers)], ms=4,
+                    capsize=2, color=color,
+                    label=f'{number}. {entry["label"]} '
+                          f'({len(entry["seeds"])})')
+        ax.annotate(str(number), (x, y), xytext=(3, 2),
+                    textcoords='offset points', fontsize=7, color=color)
     ax.set_xlabel('APf (%)')
     ax.set_ylabel('APr (%)')
     ax.set_title('Rare against frequent AP, mean ± std over seeds '
                  '(seeds in brackets)', fontsize=9)
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=6.5, loc='upper left', bbox_to_anchor=(1.01, 1.0),
+              frameon=False)
     fig.tight_layout()
     path = osp.join(out_dir, 'apr_vs_apf.png')
     fig.savefig(path, dpi=100)

@@ -174,6 +174,34 @@ def test_coco_init_config_is_its_base_plus_the_coco_checkpoint(name):
     assert variant == reference
 
 
+CE_CLS = ['faster-rcnn_r50_fpn_1x_lvis-v0.5_ce-cls.py',
+          'faster-rcnn_r50_fpn_1x_lvis-v1_ce-cls.py',
+          'mask-rcnn_r50_fpn_1x_lvis-v1_ce-cls.py']
+
+
+@pytest.mark.parametrize('name', CE_CLS)
+def test_ce_cls_config_is_the_cdb_cls_stage_2_with_plain_ce(name):
+    """The control of a -cls run differs from it by the loss and the
+    difficulty hook alone: same start, frozen layers, data and schedule."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'lvis', name))
+    pair = Config.fromfile(osp.join(
+        REPO, 'configs', 'lvis', name.replace('ce-cls', 'cdb-cls')))
+    control, cdb = cfg.to_dict(), pair.to_dict()
+    assert control['load_from'].endswith('_ce-cdbsplit/epoch_12.pth')
+    assert control['train_dataloader']['dataset']['ann_file'].endswith(
+        '_train_cdb.json')
+    loss = control['model']['roi_head']['bbox_head'].pop('loss_cls')
+    cdb_loss = cdb['model']['roi_head']['bbox_head'].pop('loss_cls')
+    assert (loss['type'], cdb_loss['type']) == (
+        'CrossEntropyLoss', 'CDBCrossEntropyLoss')
+    assert loss['use_sigmoid'] is False
+    hooks = cdb.pop('custom_hooks')
+    assert [h['type'] for h in hooks] == ['FreezeAllButHook',
+                                          'CDBDifficultyHook']
+    assert control.pop('custom_hooks') == hooks[:1]
+    assert control == cdb
+
+
 class _SnapshotHook(Hook):
     """Copies the model's state when training starts (after load_from)."""
 
