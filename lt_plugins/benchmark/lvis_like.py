@@ -265,7 +265,8 @@ _METHODS = (
            'CDB-S (RFS x difficulty), rotating held-out fold (K = 4)',
            config='faster-rcnn_lvis-like_cdb-s-rotating-fold.py',
            cdb_tau='sigmoid', cdb_s=True, rotating_fold=True,
-           pairs=('rfs', 'cdb-s-rfs-x-difficulty'), default=False),
+           pairs=('rfs', 'seesaw-rfs', 'cdb-s-rfs-x-difficulty'),
+           default=False),
 )
 #: The grid's methods by name, every method after the one it starts from.
 METHODS: Dict[str, Method] = {m.name: m for m in _METHODS}
