@@ -1606,14 +1606,24 @@ def group_trajectories(history: dict, groups: Dict[str, str]) -> dict:
 
 def _plot_trajectories(plt, cats, histories: Dict[str, List[str]],
                        out_dir: str) -> str:
+    """Per CDB method two panels, the mean weight and the mean difficulty
+    per frequency group over the epochs (one line per seed), with the range
+    of tau in the weight panel's title (a line in the weight panel would
+    need its own axis, and tau is constant in most runs); two methods per
+    row keep the figure small with a dozen methods."""
     groups = {c['name']: c['frequency'] for c in cats}
     rows = [m for m in histories if histories[m]]
-    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 3.1 * len(rows)),
-                             squeeze=False)
-    for row, method in zip(axes, rows):
+    per_row = 2
+    n_rows = -(-len(rows) // per_row)
+    fig, axes = plt.subplots(n_rows, 2 * per_row,
+                             figsize=(14, 2.6 * n_rows), squeeze=False)
+    for ax in axes.flat[2 * len(rows):]:
+        ax.axis('off')
+    for k, method in enumerate(rows):
+        row = axes[k // per_row][2 * (k % per_row):2 * (k % per_row) + 2]
         trajs = [group_trajectories(read_json(absolute(p)), groups)
                  for p in histories[method]]
-        for ax, key in zip(row[:2], ('weights', 'difficulty')):
+        for ax, key in zip(row, ('weights', 'difficulty')):
             for g in 'rcf':
                 for t in trajs:
                     ax.plot(t['epochs'], t[key][g], color=GROUP_COLOURS[g],
@@ -1621,24 +1631,21 @@ def _plot_trajectories(plt, cats, histories: Dict[str, List[str]],
                 ax.plot([], [], color=GROUP_COLOURS[g], label=GROUP_NAMES[g])
             if key == 'weights':  # weights span orders of magnitude
                 _log_axis(ax.yaxis)
-            ax.set_xlabel('epoch')
-            ax.set_ylabel(f'mean {key[:-1] if key == "weights" else key}')
-            ax.legend(fontsize=7)
-        row[0].set_title(f'{METHODS[method].label}, {len(trajs)} seed(s): '
-                         'weight by group', fontsize=8)
-        row[1].set_title('difficulty by group', fontsize=8)
-        for t in trajs:
-            row[2].plot(t['epochs'], t['tau'], color='black', lw=1)
+            ax.set_xlabel('epoch', fontsize=8)
+            ax.set_ylabel(f'mean {key[:-1] if key == "weights" else key}',
+                          fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.legend(fontsize=6)
         taus = [x for t in trajs for x in t['tau']]
-        # a constant tau must not turn into an offset axis
-        row[2].ticklabel_format(axis='y', useOffset=False)
-        row[2].set_ylim(0, 1.1 * max(taus + [1.0]))
-        row[2].set_xlabel('epoch')
-        row[2].set_ylabel('tau')
-        row[2].set_title('tau (eq. 10 or the official form)', fontsize=8)
+        low, high = min(taus), max(taus)
+        tau = (f'tau {low:.2f}' if high - low < 0.005 else
+               f'tau {low:.2f}-{high:.2f}')
+        row[0].set_title(f'{METHODS[method].label}, {len(trajs)} seed(s)\n'
+                         f'weight by group ({tau})', fontsize=7)
+        row[1].set_title('difficulty by group', fontsize=7)
     fig.tight_layout()
     path = osp.join(out_dir, 'cdb_trajectories.png')
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=75)
     plt.close(fig)
     return path
 
