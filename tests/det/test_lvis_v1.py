@@ -185,13 +185,18 @@ def _check_v1_settings(cfg, name):
 #: v1 configs tested elsewhere: CDB-S (tests/det/test_cdb_s_configs.py).
 V1_SAMPLER_CONFIGS = ['faster-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py',
                       'mask-rcnn_r50_fpn_1x_lvis-v1_cdb-s.py']
+#: and the -cls controls (tests/det/test_lvis_configs.py: each is its
+#: cdb-cls config with plain CE and without the difficulty hook).
+V1_CE_CLS_CONFIGS = ['faster-rcnn_r50_fpn_1x_lvis-v1_ce-cls.py',
+                     'mask-rcnn_r50_fpn_1x_lvis-v1_ce-cls.py']
 
 
 def test_the_v1_configs_are_the_tested_ones_named_after_v05():
     found = sorted(
         osp.basename(p)
         for p in glob.glob(osp.join(REPO, 'configs', 'lvis', '*lvis-v1*')))
-    assert found == sorted(V1_CONFIGS + V1_SAMPLER_CONFIGS)
+    assert found == sorted(
+        V1_CONFIGS + V1_SAMPLER_CONFIGS + V1_CE_CLS_CONFIGS)
     # each Faster R-CNN v1 config is named after its v0.5 twin
     for name in V1_CONFIGS:
         if name.startswith('faster-rcnn'):
