@@ -254,7 +254,7 @@ _METHODS = (
     Method('cdb-s-rfs-x-difficulty', 'CDB-S (RFS x difficulty factors)',
            config='faster-rcnn_lvis-like_cdb-s-rfs-x-difficulty.py',
            split='cdb', cdb_tau='sigmoid', cdb_s=True,
-           pairs=('rfs-cdb-split', )),
+           pairs=('rfs-cdb-split', 'seesaw-rfs-cdb-split')),
     Method('cdb-s-seesaw', 'CDB-S (RFS x difficulty) with Seesaw loss',
            config='faster-rcnn_lvis-like_cdb-s-seesaw.py', split='cdb',
            cdb_tau='sigmoid', cdb_s=True, loss_num_classes=True,
