@@ -431,6 +431,25 @@ def test_an_interrupted_training_resumes(grid):
     assert calls[0][-1] == '--resume'
 
 
+def test_a_resumed_training_is_recorded_and_left_out_of_the_time(grid):
+    """Seed 0 resumes, seed 1 trains from the start: the time column is seed
+    1's alone (a resumed run timed only its part after the checkpoint)."""
+    wd = grid['work'] / 'ce' / 'seed0'
+    wd.mkdir(parents=True)
+    (wd / 'last_checkpoint').write_text(str(wd / 'epoch_1.pth'))
+    grid['run'](methods=('ce', ), seeds=(0, 1))
+    runs = [json.loads((grid['work'] / 'ce' / f'seed{k}' /
+                        'result.json').read_text()) for k in (0, 1)]
+    assert runs[0]['train_resumed'] is True
+    assert 'train_resumed' not in runs[1]
+    s = json.loads((grid['out'] / 'results.json').read_text())[
+        'methods']['ce']['summary']
+    assert s['train_seconds']['n'] == 1
+    assert s['train_seconds']['mean'] == pytest.approx(
+        runs[1]['train_seconds'])
+    assert s['top1']['n'] == 2  # the figures of both seeds count
+
+
 def test_report_only_and_dry_run_run_nothing(grid):
     rc, calls = grid['run']('--dry-run')
     assert rc == 0 and calls == [] and not grid['work'].exists()

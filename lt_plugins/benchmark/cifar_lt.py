@@ -390,17 +390,22 @@ class ClsGrid(Grid):
                              missing_ok=True)
             if done is None:
                 cmd = self.train_command(cell, start)
-                self.say(cell, 'training ...')
+                # a resumed training's time is only the part after the
+                # checkpoint: recorded, and left out of the time column
+                resumed = '--resume' in cmd
+                self.say(cell, 'training ...' if not resumed else
+                         'training (resuming) ...')
                 log_path = osp.join(cell.work_dir, 'train.out')
                 rc, train_s, train_cpu = call(cmd, log_path)
                 if rc != 0:
                     return self.fail(cell, 'train', cmd, rc, log_path)
                 write_json(osp.join(cell.work_dir, TRAIN_DONE_FILE),
                            dict(seconds=train_s, cpu_seconds=train_cpu,
-                                command=cmd))
+                                command=cmd, resumed=resumed))
             else:
                 train_s = done.get('seconds')
                 train_cpu = done.get('cpu_seconds')
+                resumed = done.get('resumed', False)
             checkpoint = final_checkpoint(cell.work_dir)
             if checkpoint is None:
                 return self.fail(cell, 'train', [], 0,
@@ -415,6 +420,8 @@ class ClsGrid(Grid):
         result = dict(method=cell.method, seed=cell.seed,
                       config=self.config(cell), checkpoint=checkpoint,
                       train_seconds=train_s, train_cpu_seconds=train_cpu,
+                      **({'train_resumed': True} if method.train and resumed
+                         else {}),
                       eval_seconds=eval_s, machine=machine_description(),
                       data_args=self.data_args, **metrics)
         selection = read_json(osp.join(osp.dirname(checkpoint),
@@ -609,7 +616,9 @@ def collect(bench: ClsGrid) -> Dict[str, dict]:
         summary = {k: _mean_std([r[k] for r in runs.values()])
                    for k in ('top1', 'many', 'medium', 'few')}
         for key in ('train_seconds', 'train_cpu_seconds'):
-            summary[key] = _mean_std([r.get(key) for r in runs.values()])
+            # a resumed training timed only its part after the checkpoint
+            summary[key] = _mean_std([None if r.get('train_resumed') else
+                                      r.get(key) for r in runs.values()])
         paired = [r['top1'] - base[s]['top1'] for s, r in runs.items()
                   if s in base]
         summary['top1_minus_ce'] = _mean_std(paired)
@@ -1200,6 +1209,9 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
         f'(generator arguments in results.json). Seeds: '
         f'{", ".join(map(str, seeds))}; mean ± std (sample) over the finished '
         'seeds; top-1 − CE is the mean ± std of the per-seed differences. '
+        'Training time: mean over the runs that trained without '
+        'interruption (a resumed run timed only its part after the '
+        'checkpoint; `-` where every run resumed). '
         f'Machine: {"; ".join(machines) or "-"}.\n\n')
     if stale:
         header += (f'**{len(stale)} runs were trained on data generated with '
