@@ -72,7 +72,7 @@ from . import grid
 from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
                    call, check_folders, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
-from .report import machine_description
+from .report import machine_description, uninterrupted_time
 from .report import markdown_table as table_lines
 from .stats import mean_std as _mean_std
 from .stats import paired_difference
@@ -384,6 +384,7 @@ class ClsGrid(Grid):
     def execute(self, cell: Cell, start: Optional[str]) -> str:
         method = METHODS_BY_NAME[cell.method]
         train_s = train_cpu = None
+        resumed = False
         checkpoint = start
         if method.train:
             done = read_json(osp.join(cell.work_dir, TRAIN_DONE_FILE),
@@ -420,8 +421,7 @@ class ClsGrid(Grid):
         result = dict(method=cell.method, seed=cell.seed,
                       config=self.config(cell), checkpoint=checkpoint,
                       train_seconds=train_s, train_cpu_seconds=train_cpu,
-                      **({'train_resumed': True} if method.train and resumed
-                         else {}),
+                      **({'train_resumed': True} if resumed else {}),
                       eval_seconds=eval_s, machine=machine_description(),
                       data_args=self.data_args, **metrics)
         selection = read_json(osp.join(osp.dirname(checkpoint),
@@ -616,9 +616,8 @@ def collect(bench: ClsGrid) -> Dict[str, dict]:
         summary = {k: _mean_std([r[k] for r in runs.values()])
                    for k in ('top1', 'many', 'medium', 'few')}
         for key in ('train_seconds', 'train_cpu_seconds'):
-            # a resumed training timed only its part after the checkpoint
-            summary[key] = _mean_std([None if r.get('train_resumed') else
-                                      r.get(key) for r in runs.values()])
+            summary[key] = _mean_std([uninterrupted_time(r, key)
+                                      for r in runs.values()])
         paired = [r['top1'] - base[s]['top1'] for s, r in runs.items()
                   if s in base]
         summary['top1_minus_ce'] = _mean_std(paired)

@@ -65,7 +65,7 @@ from lt_plugins.engine.run_lock import run_lock
 from .grid import (REPO, RESULT_FILE, Cell, Grid, GridMethod, absolute,
                    call, check_folders, finish, make_plan, rel,
                    resolve_methods)
-from .report import fmt, machine_description
+from .report import fmt, machine_description, uninterrupted_time
 from .stats import mean_std, paired_difference, spearman
 
 CONFIG_DIR = 'configs/lvis_like'
@@ -801,7 +801,7 @@ def run_cost(run: dict) -> Tuple[Optional[float], Optional[float]]:
     measurements, in minutes (None where not recorded: the hook records
     ``measure_seconds`` per measurement since it times them, and a resumed
     training's time covers only the part after its checkpoint)."""
-    train = None if run.get('train_resumed') else run.get('train_seconds')
+    train = uninterrupted_time(run, 'train_seconds')
     hook = None
     path = run.get('cdb_history')
     if path and osp.isfile(absolute(path)):
@@ -815,7 +815,7 @@ def run_cpu_minutes(run: dict) -> Optional[float]:
     """A run's training CPU time in minutes: what it computed, which other
     runs beside it on the machine change far less than its wall time (None
     where not recorded or where the training resumed)."""
-    cpu = None if run.get('train_resumed') else run.get('train_cpu_seconds')
+    cpu = uninterrupted_time(run, 'train_cpu_seconds')
     return None if cpu is None else cpu / 60
 
 

@@ -52,3 +52,11 @@ def machine_description() -> str:
     return (f'{platform.system()} {platform.machine()}, '
             f'{os.cpu_count()} CPU cores, Python '
             f'{platform.python_version()}')
+
+
+def uninterrupted_time(run: dict, key: str) -> Optional[float]:
+    """A run's recorded training time ``key`` (``train_seconds`` or
+    ``train_cpu_seconds``), None where not recorded or where the training
+    resumed (``train_resumed``): a resumed training timed only its part
+    after the checkpoint."""
+    return None if run.get('train_resumed') else run.get(key)
