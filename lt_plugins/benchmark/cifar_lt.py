@@ -72,7 +72,7 @@ from . import grid
 from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
                    call, check_folders, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
-from .report import machine_description, uninterrupted_time
+from .report import machine_description, machines_text, uninterrupted_time
 from .report import markdown_table as table_lines
 from .stats import mean_std as _mean_std
 from .stats import paired_difference
@@ -581,6 +581,12 @@ def difficulty_history(work_dir: str) -> Optional[dict]:
 
 
 # ---------------------------------------------------------------- report
+
+
+def all_runs(methods: dict) -> list:
+    """Every run record of a report's ``methods`` (``{name: {'runs': {seed:
+    record}}}``)."""
+    return [r for e in methods.values() for r in e['runs'].values()]
 
 
 def collect(bench: ClsGrid) -> Dict[str, dict]:
@@ -1185,8 +1191,7 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
     except (OSError, KeyError) as exc:
         log(f'no generator record in {data_root}: {exc!r}')
     machines = sorted({f'{r.get("machine")}, {r.get("device")}'
-                       for e in methods.values()
-                       for r in e['runs'].values()})
+                       for r in all_runs(methods)})
     # a run trained on data generated with other arguments does not belong
     # in the table; it stays (results are never deleted) but is named
     stale = sorted(f'{name}/seed{seed}' for name, e in methods.items()
@@ -1211,7 +1216,8 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
         'Training time: mean over the runs that trained without '
         'interruption (a resumed run timed only its part after the '
         'checkpoint; `-` where every run resumed). '
-        f'Machine: {"; ".join(machines) or "-"}.\n\n')
+        'Machine, as each run recorded it (run count): '
+        f'{machines_text(all_runs(methods))}.\n\n')
     if stale:
         header += (f'**{len(stale)} runs were trained on data generated with '
                    f'other arguments than {data_root} now holds** '
@@ -1423,7 +1429,7 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
         return None
     sweep = schedule_sweep(reports)
     epochs = sorted(reports)
-    machines = sorted({m for r in reports.values() for m in r['machines']})
+    runs = [r for rep in reports.values() for r in all_runs(rep['methods'])]
     text = (
         'Schedule sweep: the same data, model and step shape trained for '
         f'{", ".join(map(str, epochs))} epochs (schedules: '
@@ -1431,8 +1437,9 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
         + '). Mean ± std (sample) over the finished seeds, seed count in '
         'brackets; differences to CE are paired by seed. The last '
         'checkpoint of every run; the sweep sizes also test the checkpoint '
-        'selected on the held-out split (their table.md). Machine: '
-        f'{"; ".join(machines)}. Regenerate with `python '
+        'selected on the held-out split (their table.md). Machine, as each '
+        'run recorded it (run count): '
+        f'{machines_text(runs)}. Regenerate with `python '
         'tools/run_cls_benchmark.py --sweep-report`.\n\n'
         + sweep_table(sweep, epochs))
     write_text(osp.join(out_dir, f'{SWEEP_NAME}.md'), text)

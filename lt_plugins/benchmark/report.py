@@ -2,6 +2,7 @@
 the machine record and the markdown table layout."""
 import os
 import platform
+from collections import Counter
 from typing import Iterable, Optional, Sequence
 
 
@@ -52,6 +53,19 @@ def machine_description() -> str:
     return (f'{platform.system()} {platform.machine()}, '
             f'{os.cpu_count()} CPU cores, Python '
             f'{platform.python_version()}')
+
+
+def machines_text(runs: Iterable[dict]) -> str:
+    """The machines recorded with ``runs`` (``machine`` and ``device`` of
+    each run's record), each with its number of runs, e.g. ``'Linux x86_64,
+    2 CPU cores, Python 3.11.7, cpu (12 runs)'``. The machine string's format
+    changed once, so one machine may appear under two strings; the counts
+    say which runs each covers. ``'-'`` for no runs."""
+    counts = Counter(
+        ', '.join(str(r[k]) for k in ('machine', 'device') if r.get(k))
+        or 'not recorded' for r in runs)
+    return '; '.join(f'{m} ({n} run{"" if n == 1 else "s"})'
+                     for m, n in sorted(counts.items())) or '-'
 
 
 def uninterrupted_time(run: dict, key: str) -> Optional[float]:

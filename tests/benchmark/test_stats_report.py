@@ -3,7 +3,8 @@ import math
 
 import pytest
 
-from lt_plugins.benchmark.report import fmt, markdown_table, seeds_text
+from lt_plugins.benchmark.report import (fmt, machines_text, markdown_table,
+                                         seeds_text)
 from lt_plugins.benchmark.stats import mean_std, paired_difference
 
 
@@ -51,6 +52,17 @@ def test_markdown_table_layout():
     assert markdown_table(['a', 'b'], [['1', '2']]) == [
         '| a | b |', '|---|---|', '| 1 | 2 |']
     assert seeds_text([0, 1, 2]) == '0,1,2'
+
+
+def test_machines_text_counts_the_runs_of_each_recorded_machine():
+    new = dict(machine='Linux x86_64, 2 CPU cores, Python 3.11.7',
+               device='cpu')
+    old = dict(machine='x86_64 Linux, 2 CPU cores', device='cpu')
+    text = machines_text([new, old, new, dict(top1=1.0)])
+    assert text == ('Linux x86_64, 2 CPU cores, Python 3.11.7, cpu (2 runs); '
+                    'not recorded (1 run); '
+                    'x86_64 Linux, 2 CPU cores, cpu (1 run)')
+    assert machines_text([]) == '-'
 
 
 def test_average_ranks_share_ties():
