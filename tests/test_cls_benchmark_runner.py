@@ -123,8 +123,9 @@ def grid(tmp_path, monkeypatch):
 
     def args(*extra, methods=('iwb-stage2', 'crt', 'tau-norm'),
              seeds=(0, 1)):
+        seed_args = [] if seeds is None else ['--seeds', *map(str, seeds)]
         return [
-            '--methods', *methods, '--seeds', *map(str, seeds),
+            '--methods', *methods, *seed_args,
             '--command-prefix', f'{sys.executable} {fake}',
             '--config-dir', str(configs), '--work-root', str(work),
             '--out-dir', str(out), '--data-root', str(tmp_path / 'nodata'),
@@ -538,6 +539,18 @@ def test_a_grid_continues_from_its_archive_after_losing_the_work_root(
     rc, calls = grid['run']('--report-only', methods=methods, seeds=(0, 1))
     assert rc == 0 and calls == []
     assert (grid['out'] / 'table.md').read_text() == table
+
+
+@pytest.mark.parametrize('size, planned', [('default', [0, 1, 2]),
+                                           ('e60', [0, 1]), ('e200', [0, 1]),
+                                           ('g1', [0, 1])])
+def test_without_seeds_a_size_plans_its_default_seeds(grid, capsys, size,
+                                                      planned):
+    rc, calls = grid['run']('--dry-run', '--size', size, methods=('ce', ),
+                            seeds=None)
+    assert rc == 0 and calls == []
+    out = capsys.readouterr().out
+    assert [s for s in range(4) if f'ce/seed{s}' in out] == planned
 
 
 def test_a_run_archived_on_other_data_is_trained_again(grid, capsys):
