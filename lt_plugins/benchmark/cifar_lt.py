@@ -1081,6 +1081,7 @@ def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
         str or None: ``path``, or None without any history.
     """
     from matplotlib.colors import LogNorm
+    from matplotlib.ticker import MaxNLocator
 
     from lt_plugins.engine.history_plots import history_arrays, load_history
     histories = {k: v for k, v in histories.items() if v}
@@ -1088,7 +1089,8 @@ def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
         return None
     ncols = min(3, len(histories))
     nrows = -(-len(histories) // ncols)
-    fig, axes = _figure(nrows, ncols, 2.6 * ncols + 0.8, 2.6 * nrows + 0.3)
+    height = 2.6 * nrows + 0.8
+    fig, axes = _figure(nrows, ncols, 2.6 * ncols + 0.8, height)
     for ax in axes.flat[len(histories):]:
         ax.axis('off')
     image = None
@@ -1102,10 +1104,12 @@ def plot_cdb_weight_maps(histories: Dict[str, str], labels: Dict[str, str],
                                   w.shape[0] - 0.5, -0.5))
         ax.set_title(labels[name].replace(', ', ',\n', 1), fontsize=7)
         ax.set_xlabel('epoch of the measurement', fontsize=6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=6)
     for row in axes:
         row[0].set_ylabel('class (head → tail)', fontsize=6)
-    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=0.86)
+    # 0.7 in above the top row: the suptitle and a two-line panel title
+    fig.subplots_adjust(hspace=0.6, wspace=0.25, top=1 - 0.7 / height)
     bar = fig.colorbar(image, ax=list(axes.flat), fraction=0.03, pad=0.02)
     bar.ax.tick_params(labelsize=6)
     bar.set_label('class weight (mean 1)', fontsize=6)
