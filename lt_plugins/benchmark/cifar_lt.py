@@ -1522,8 +1522,8 @@ def parse_args(argv=None):
                         f'along); default all: {[m.name for m in METHODS]}')
     parser.add_argument('--seeds', nargs='+', type=int, default=None,
                         help='default: 0 1 for the sizes e60, e200 and g1 '
-                        '(each run costs 4-13 times a default one), 0 1 2 '
-                        'for the others')
+                        '(the seeds their run sets plan), 0 1 2 for the '
+                        'others')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the plan and the commands, run nothing')
     parser.add_argument('--report-only', action='store_true',
