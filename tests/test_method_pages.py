@@ -56,9 +56,9 @@ class Method:
     """One method of one results file."""
 
     def __init__(self, key: str, entry: dict, methods: Dict[str, dict],
-                 source: str):
+                 source: str, planned: Optional[list] = None):
         self.key, self.entry, self.methods = key, entry, methods
-        self.source = source
+        self.source, self.planned = source, planned
         self.label = entry['label']
         summary = entry['summary']
         self.kind = 'lvis' if 'AP' in summary else 'cls'
@@ -66,7 +66,16 @@ class Method:
                         for run in entry['runs'].values()
                         if run.get('config')}
 
-    def seeds(self) -> str:
+    def seeds(self, form: str = '') -> str:
+        """``'0,1,2'``; where ``form`` (the page's cell) reads that way,
+        ``'2/3'`` (finished / planned: the classification report's main
+        table) or ``'3'`` (the count of finished seeds: its other tables)."""
+        done = [s for s, v in self.entry.get('status', {}).items()
+                if v == 'done']
+        if re.fullmatch(r'\d+/\d+', form) and self.planned:
+            return f'{len(done)}/{len(self.planned)}'
+        if form.isdigit() and self.planned and int(form) == len(done):
+            return form
         if 'seeds' in self.entry:
             seeds = self.entry['seeds']
         else:
@@ -85,7 +94,7 @@ class Method:
         if header == 'seeds' and 'against' in row:
             return ','.join(map(str, self._versus(row)['AP']['seeds']))
         if header == 'seeds':
-            return self.seeds()
+            return self.seeds(row.get('seeds', ''))
         if self.kind == 'lvis':
             if header in LVIS_METRICS:
                 return _fmt(s[header], 100)
@@ -124,7 +133,8 @@ def _load_results() -> List[Method]:
             continue
         source = path.relative_to(REPO).as_posix()
         for key, entry in data['methods'].items():
-            methods.append(Method(key, entry, data['methods'], source))
+            methods.append(Method(key, entry, data['methods'], source,
+                                  data.get('seeds')))
     return methods
 
 
@@ -264,6 +274,29 @@ def test_benchmark_page_lists_every_method(page, results):
 def test_readme_results_tables_match_the_results():
     # the LVIS-like table, its paired table and the classification table
     assert _check_tables(README, page_rules=False) >= 9 + 5 + 19
+
+
+CLS_DOC = REPO / 'docs' / 'classification.md'
+CLS_RESULTS = 'docs/cls_bench/results.json'
+
+
+def test_classification_doc_tables_match_the_results():
+    # its main table and the robust variants' table (label, top-1, few)
+    assert _check_tables(CLS_DOC, page_rules=False) >= 19 + 8
+
+
+@pytest.mark.parametrize('path', [README, CLS_DOC],
+                         ids=lambda p: p.relative_to(REPO).as_posix())
+def test_classification_tables_list_every_finished_method(path):
+    """The classification results table quotes every method of the
+    15-epoch report that has all its seeds, not a selection."""
+    labels = {row.get('method') for header, rows in _tables(path.read_text())
+              if _is_results_table(header) for row in rows}
+    finished = [m.label for m in RESULTS if m.source == CLS_RESULTS
+                and m.planned and m.seeds() == ','.join(map(str, m.planned))]
+    assert len(finished) >= 19
+    missing = [x for x in finished if x not in labels]
+    assert not missing, f'{path.relative_to(REPO)} has no row of {missing}'
 
 
 def _anchors(markdown: str) -> set:
