@@ -949,6 +949,11 @@ def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
     assert cdb[60]['few_minus_ce']['mean'] == 7.0
     assert cdb[60]['top1_selected_minus_ce']['mean'] == pytest.approx(-4.5)
     assert 'top1_selected' not in cdb[15]
+    # the gap moved on seed 1 only: (58 - 62) - (31 - 46) = +11
+    change = sweep['cdb-w-ce']['gap_change'][60]
+    assert (change['mean'], change['std'], change['seeds']) == (
+        11.0, None, ['1'])
+    assert sweep['ce']['gap_change'][60]['mean'] == 0.0
 
     out = {e: str(tmp_path / f'e{e}') for e in reports}
     for e, report in reports.items():
@@ -963,7 +968,7 @@ def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
                if line.startswith('| CDB-W-CE |'))
     assert row.split(' | ')[1:] == [
         '30.5 ± 0.7 (2)', '58.0 (1)', '-14.5 ± 0.7', '-4.0', '+8.5 ± 2.1',
-        '+7.0 |']
+        '+7.0', '+11.0 (1) |']
     assert (tmp_path / 'sweep' / 'schedule_sweep.png').stat().st_size > 0
 
 

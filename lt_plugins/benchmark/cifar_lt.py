@@ -72,7 +72,8 @@ from . import grid
 from .grid import (FAILED_FILE, REPO, RESULT_FILE, Cell, Grid, GridMethod,
                    call, check_folders, finish, make_plan, rel, write_text)
 from .report import fmt as _fmt
-from .report import machine_description, machines_text, uninterrupted_time
+from .report import (machine_description, machines_text, seeds_text,
+                     uninterrupted_time)
 from .report import markdown_table as table_lines
 from .stats import mean_std as _mean_std
 from .stats import paired_difference
@@ -1289,9 +1290,15 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
         :func:`mean_std` records ``top1``, ``few``, ``top1_minus_ce``,
         ``few_minus_ce`` and, where the runs kept a held-out selected
         checkpoint, ``top1_selected`` and ``top1_selected_minus_ce``. A
-        method without a finished run at a length has no entry there.
+        method without a finished run at a length has no entry there. Each
+        method also has ``gap_change``: ``{epochs: mean_std}`` for every
+        length after the shortest, how its top-1 gap to CE moved from the
+        shortest length to that one, ``(m_e - ce_e) - (m_0 - ce_0)`` per
+        seed over the seeds both lengths have for both methods (``seeds``
+        names them).
     """
     sweep: Dict[str, dict] = {}
+    gaps: Dict[str, Dict[int, dict]] = {}  # method -> epochs -> seed -> gap
     for epochs in sorted(reports):
         methods = reports[epochs]['methods']
         base = methods.get(BASELINE, dict(runs={}))['runs']
@@ -1307,6 +1314,10 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
                 d = paired_difference(runs, base, k)
                 figures[f'{k}_minus_ce'] = dict(
                     mean=d['mean'], std=d['std'], n=d['n'])
+            paired = paired_difference(runs, base, 'top1')['seeds']
+            gaps.setdefault(name, {})[epochs] = {
+                s: dict(gap=runs[s]['top1'] - base[s]['top1'])
+                for s in paired}
             selected = {s: r['selected'] for s, r in runs.items()
                         if r.get('selected')}
             if selected:
@@ -1318,6 +1329,12 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
             row = sweep.setdefault(name, dict(label=entry['label'],
                                               by_epochs={}))
             row['by_epochs'][epochs] = figures
+    first = min(reports) if reports else None
+    for name, row in sweep.items():
+        by_epochs = gaps.get(name, {})
+        row['gap_change'] = {
+            e: paired_difference(by_epochs[e], by_epochs[first], 'gap')
+            for e in sorted(by_epochs) if e != first and first in by_epochs}
     return sweep
 
 
@@ -1330,12 +1347,16 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
 
     Returns:
         str: One row per method: per length top-1 with its seed count, then
-        per length top-1 minus CE and few-shot minus CE (paired by seed).
+        per length top-1 minus CE and few-shot minus CE (paired by seed),
+        then per length after the first the change of the top-1 gap to CE
+        from the first length (paired by seed, with the seeds).
     """
     header = ['method']
     header += [f'top-1, {e} ep. (seeds)' for e in epochs]
     header += [f'top-1 − CE, {e} ep.' for e in epochs]
     header += [f'few − CE, {e} ep.' for e in epochs]
+    later = list(epochs[1:])
+    header += [f'gap change, {epochs[0]} → {e} ep. (seeds)' for e in later]
     rows = []
     for name, row in sweep.items():
         cells = [row['label']]
@@ -1350,6 +1371,15 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
                     cells.append('(baseline)')
                 else:
                     cells.append(_fmt(f[key], signed=True))
+        for e in later:
+            change = row.get('gap_change', {}).get(e)
+            if name == BASELINE:
+                cells.append('(baseline)')
+            elif not change or change['mean'] is None:
+                cells.append('-')
+            else:
+                cells.append(f'{_fmt(change, signed=True)} '
+                             f'({seeds_text(change["seeds"])})')
         rows.append(cells)
     return '\n'.join(table_lines(header, rows)) + '\n'
 
@@ -1442,7 +1472,9 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
         f'{", ".join(map(str, epochs))} epochs (schedules: '
         + '; '.join(f'{e} epochs: {reports[e]["schedule"]}' for e in epochs)
         + '). Mean ± std (sample) over the finished seeds, seed count in '
-        'brackets; differences to CE are paired by seed. The last '
+        'brackets; differences to CE are paired by seed, and the gap '
+        'change is how a method\'s top-1 − CE moved from the shortest '
+        'length, paired by seed over the seeds in brackets. The last '
         'checkpoint of every run; the sweep sizes also test the checkpoint '
         'selected on the held-out split (their table.md). Machine, as each '
         'run recorded it (run count): '
