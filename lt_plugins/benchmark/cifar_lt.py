@@ -1385,7 +1385,8 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
 
 
 def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
-    """Top-1 and few-shot accuracy against training epochs.
+    """Top-1 and few-shot accuracy, and top-1 minus CE's (paired by seed;
+    CE's own line is 0), against training epochs.
 
     Args:
         sweep (dict): What :func:`schedule_sweep` returns.
@@ -1399,9 +1400,11 @@ def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
     lines = {n: r for n, r in sweep.items() if len(r['by_epochs']) >= 2}
     if not lines:
         return None
-    fig, axes = _figure(1, 2, 9.0, 3.6)
+    fig, axes = _figure(1, 3, 12.5, 3.6)
     for ax, key, title in ((axes[0][0], 'top1', 'top-1 (%)'),
-                           (axes[0][1], 'few', 'few-shot accuracy (%)')):
+                           (axes[0][1], 'few', 'few-shot accuracy (%)'),
+                           (axes[0][2], 'top1_minus_ce',
+                            'top-1 − CE, paired by seed (points)')):
         for i, (name, row) in enumerate(lines.items()):
             epochs = sorted(row['by_epochs'])
             stats = [row['by_epochs'][e][key] for e in epochs]
@@ -1422,7 +1425,7 @@ def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
         ax.set_xlabel('training epochs')
         ax.set_ylabel(title)
         ax.grid(alpha=0.3)
-    axes[0][1].legend(fontsize=6, loc='upper left', bbox_to_anchor=(1, 1))
+    axes[0][2].legend(fontsize=6, loc='upper left', bbox_to_anchor=(1, 1))
     return _save(fig, path)
 
 
