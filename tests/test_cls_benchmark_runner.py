@@ -923,16 +923,20 @@ def _sweep_report(runs, selected=None):
                 run['selected'] = dict(top1=selected[name][seed], epoch=3)
             entry['runs'][str(seed)] = run
         methods[name] = entry
-    return dict(schedule='some schedule', machines=['m'], methods=methods)
+    return dict(schedule='some schedule', methods=methods)
 
 
 def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
     reports = {
         15: _sweep_report({'ce': {0: (44.0, 10.0), 1: (46.0, 12.0)},
-                           'cdb-w-ce': {0: (30.0, 20.0), 1: (31.0, 19.0)}}),
-        # at 60 epochs CDB has only seed 1; CE has a selected checkpoint
+                           'cdb-w-ce': {0: (30.0, 20.0), 1: (31.0, 19.0)},
+                           'la-loss': {0: (40.0, 20.0), 1: (41.0, 21.0)}}),
+        # at 60 epochs CDB has only seed 1, the LA loss only seed 0 and cRT
+        # appears; CE has a selected checkpoint
         60: _sweep_report({'ce': {0: (60.0, 30.0), 1: (62.0, 33.0)},
-                           'cdb-w-ce': {1: (58.0, 40.0)}},
+                           'cdb-w-ce': {1: (58.0, 40.0)},
+                           'la-loss': {0: (50.0, 30.0)},
+                           'crt': {0: (61.0, 40.0), 1: (63.0, 41.0)}},
                           selected={'ce': {0: 61.0, 1: 64.0},
                                     'cdb-w-ce': {1: 59.5}}),
     }
@@ -954,6 +958,10 @@ def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
     assert (change['mean'], change['std'], change['seeds']) == (
         11.0, None, ['1'])
     assert sweep['ce']['gap_change'][60]['mean'] == 0.0
+    # seed 0 only: (50 - 60) - (40 - 44) = -6
+    assert sweep['la-loss']['gap_change'][60]['seeds'] == ['0']
+    assert sweep['la-loss']['gap_change'][60]['mean'] == -6.0
+    assert sweep['crt']['gap_change'] == {}  # not run at 15 epochs
 
     out = {e: str(tmp_path / f'e{e}') for e in reports}
     for e, report in reports.items():
@@ -969,6 +977,10 @@ def test_the_schedule_sweep_pairs_each_length_with_ce(tmp_path):
     assert row.split(' | ')[1:] == [
         '30.5 ± 0.7 (2)', '58.0 (1)', '-14.5 ± 0.7', '-4.0', '+8.5 ± 2.1',
         '+7.0', '+11.0 (1) |']
+    rows = {line.split(' | ')[0]: line.split(' | ')
+            for line in table.splitlines()}
+    assert rows['| LA-LOSS'][-1] == '-6.0 (0) |'  # the seed, not a count
+    assert rows['| CRT'][-1] == '- |'
     assert (tmp_path / 'sweep' / 'schedule_sweep.png').stat().st_size > 0
 
 
@@ -1029,3 +1041,25 @@ def test_the_g1_size_refuses_missing_or_other_data_naming_the_command(
         bench.check_size_data('g1', root, info, training=True)
     # the default size names no arguments of its own: nothing to check
     bench.check_size_data('default', root, None, training=True)
+
+
+def test_the_gap_change_pairs_seeds_with_the_shortest_length():
+    reports = {
+        15: _sweep_report({'ce': {0: (44.0, 10.0), 1: (46.0, 12.0)},
+                           'cdb-w-ce': {0: (30.0, 20.0), 1: (31.0, 19.0)}}),
+        # CE's seed 1 is missing at 60 epochs: only seed 0 pairs there
+        60: _sweep_report({'ce': {0: (60.0, 30.0)},
+                           'cdb-w-ce': {0: (50.0, 40.0), 1: (52.0, 40.0)}}),
+        200: _sweep_report({'ce': {0: (70.0, 40.0), 1: (71.0, 41.0)},
+                            'cdb-w-ce': {0: (69.0, 40.0), 1: (68.0, 40.0)}}),
+    }
+    change = bench.schedule_sweep(reports)['cdb-w-ce']['gap_change']
+    assert sorted(change) == [60, 200]
+    # (50 - 60) - (30 - 44) = +4 on seed 0
+    assert (change[60]['mean'], change[60]['seeds']) == (4.0, ['0'])
+    # (69 - 70) - (30 - 44) = +13, (68 - 71) - (31 - 46) = +12
+    assert change[200]['mean'] == 12.5
+    assert change[200]['std'] == pytest.approx(np.sqrt(0.5))
+    assert change[200]['seeds'] == ['0', '1']
+    table = bench.sweep_table(bench.schedule_sweep(reports), [15, 60, 200])
+    assert 'gap change, 15 → 200 ep. (paired seeds)' in table

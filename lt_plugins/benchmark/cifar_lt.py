@@ -148,7 +148,8 @@ CDB_METHODS = ('cdb-w-ce', 'cdb-w-ce-official', 'cdb-w-ce-official-cifar',
 #: 0.097, so that floored classes do not count as switched off).
 OFF_WEIGHT = 0.05
 
-#: Where each size's configs live, where it trains and where it reports.
+#: Where each size's configs live, where it trains and where it reports,
+#: and which seeds it runs without ``--seeds`` (``seeds``, else 0 1 2).
 SIZES = {
     'default': dict(
         config_dir='configs/cls/bench',
@@ -1198,8 +1199,6 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
         info = read_bench_info(data_root)
     except (OSError, KeyError) as exc:
         log(f'no generator record in {data_root}: {exc!r}')
-    machines = sorted({f'{r.get("machine")}, {r.get("device")}'
-                       for r in all_runs(methods)})
     # a run trained on data generated with other arguments does not belong
     # in the table; it stays (results are never deleted) but is named
     stale = sorted(f'{name}/seed{seed}' for name, e in methods.items()
@@ -1209,7 +1208,8 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
     report = dict(size=size, schedule=SIZES[size]['schedule'],
                   seeds=list(seeds), data_root=data_root,
                   data=None if info is None else info['args'],
-                  machines=machines, stale_runs=stale, methods=methods)
+                  machines=machines_text(all_runs(methods)),
+                  stale_runs=stale, methods=methods)
     if osp.abspath(data_root).startswith(REPO + os.sep):
         data_root = osp.relpath(data_root, REPO)  # as the configs name it
         report['data_root'] = data_root
@@ -1225,7 +1225,7 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
         'interruption (a resumed run timed only its part after the '
         'checkpoint; `-` where every run resumed). '
         'Machine, as each run recorded it (run count): '
-        f'{machines_text(all_runs(methods))}.\n\n')
+        f'{report["machines"]}.\n\n')
     if stale:
         header += (f'**{len(stale)} runs were trained on data generated with '
                    f'other arguments than {data_root} now holds** '
@@ -1315,8 +1315,8 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
                 figures[f'{k}_minus_ce'] = dict(
                     mean=d['mean'], std=d['std'], n=d['n'])
             paired = paired_difference(runs, base, 'top1')['seeds']
-            gaps.setdefault(name, {})[epochs] = {
-                s: dict(gap=runs[s]['top1'] - base[s]['top1'])
+            gaps.setdefault(name, {})[epochs] = {  # str keys, as in json
+                str(s): dict(gap=runs[s]['top1'] - base[s]['top1'])
                 for s in paired}
             selected = {s: r['selected'] for s, r in runs.items()
                         if r.get('selected')}
@@ -1356,7 +1356,8 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
     header += [f'top-1 − CE, {e} ep.' for e in epochs]
     header += [f'few − CE, {e} ep.' for e in epochs]
     later = list(epochs[1:])
-    header += [f'gap change, {epochs[0]} → {e} ep. (seeds)' for e in later]
+    header += [f'gap change, {epochs[0]} → {e} ep. (paired seeds)'
+               for e in later]
     rows = []
     for name, row in sweep.items():
         cells = [row['label']]
@@ -1386,7 +1387,9 @@ def sweep_table(sweep: Dict[str, dict], epochs: Sequence[int]) -> str:
 
 def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
     """Top-1 and few-shot accuracy, and top-1 minus CE's (paired by seed;
-    CE's own line is 0), against training epochs.
+    CE's own line is 0), against training epochs. Each point is over the
+    seeds of its length, so where lengths have different seeds a line's
+    slope is not the table's gap change, which pairs seeds across lengths.
 
     Args:
         sweep (dict): What :func:`schedule_sweep` returns.
