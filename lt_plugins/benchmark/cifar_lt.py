@@ -1310,14 +1310,14 @@ def schedule_sweep(reports: Dict[int, dict]) -> Dict[str, dict]:
                 continue
             figures = {k: _mean_std([r.get(k) for r in runs.values()])
                        for k in ('top1', 'few')}
+            paired = {}
             for k in ('top1', 'few'):
-                d = paired_difference(runs, base, k)
+                d = paired[k] = paired_difference(runs, base, k)
                 figures[f'{k}_minus_ce'] = dict(
                     mean=d['mean'], std=d['std'], n=d['n'])
-            paired = paired_difference(runs, base, 'top1')['seeds']
             gaps.setdefault(name, {})[epochs] = {  # str keys, as in json
                 str(s): dict(gap=runs[s]['top1'] - base[s]['top1'])
-                for s in paired}
+                for s in paired['top1']['seeds']}
             selected = {s: r['selected'] for s, r in runs.items()
                         if r.get('selected')}
             if selected:
