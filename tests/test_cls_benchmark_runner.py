@@ -1063,3 +1063,60 @@ def test_the_gap_change_pairs_seeds_with_the_shortest_length():
     assert change[200]['seeds'] == ['0', '1']
     table = bench.sweep_table(bench.schedule_sweep(reports), [15, 60, 200])
     assert 'gap change, 15 → 200 ep. (paired seeds)' in table
+
+
+def _without_data_root(node):
+    """A config dict with every ``data_root`` entry left out."""
+    if isinstance(node, dict):
+        return {k: _without_data_root(v) for k, v in node.items()
+                if k != 'data_root'}
+    if isinstance(node, (list, tuple)):
+        return [_without_data_root(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize('size', ['default', 'e60', 'g1'])
+def test_data_root_is_what_the_runs_train_on(size, tmp_path, capsys):
+    """--data-root moves every data set of every method config (not only
+    the report's record) and changes nothing else of the size's configs;
+    the size's own data root keeps its configs as they are."""
+    from mmengine.config import Config
+    data = str(tmp_path / 'other data')
+    work = tmp_path / 'work'
+    rc = bench.main(['--size', size, '--seeds', '0', '--methods', 'ce',
+                     'cdb-w-ce', 'crt', '--dry-run', '--data-root', data,
+                     '--work-root', str(work), '--out-dir',
+                     str(tmp_path / 'out')])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert str(work / '_configs' / 'cdb-w-ce.py') in out  # what trains
+    if 'size_base' in bench.SIZES[size]:
+        own = bench.size_configs(bench.SIZES[size]['size_base'],
+                                 str(tmp_path / 'own'))
+    else:
+        own = BENCH
+    for name in ('ce.py', 'cdb-w-ce.py', 'crt.py'):
+        cfg = Config.fromfile(str(work / '_configs' / name))
+        roots = dict(_data_roots(cfg._cfg_dict.to_dict()))
+        assert set(roots.values()) == {data}, (name, roots)
+        ref = Config.fromfile(osp.join(own, name))
+        # the same config but for the data root wherever it appears
+        # (the datasets, the CDB hook's held-out loader, the evaluators)
+        mine, theirs = (_without_data_root(c._cfg_dict.to_dict())
+                        for c in (cfg, ref))
+        assert mine == theirs, name
+        assert set(dict(_data_roots(ref._cfg_dict.to_dict()))) == set(roots)
+    # the size's own data: the configs the size always trains
+    work2 = tmp_path / 'work2'
+    own_root = bench.SIZES[size].get('data_root', bench.DATA_ROOT)
+    assert bench.main(['--size', size, '--seeds', '0', '--methods', 'ce',
+                       '--dry-run', '--data-root', own_root,
+                       '--work-root', str(work2), '--out-dir',
+                       str(tmp_path / 'out2')]) == 0
+    assert not (work2 / '_size_base.py').exists()
+    # other data in the size's own folders: refused before anything is
+    # written, naming the flag
+    with pytest.raises(SystemExit, match='--work-root and an --out-dir'):
+        bench.main(['--size', size, '--methods', 'ce', '--dry-run',
+                    '--data-root', data, '--out-dir', str(tmp_path / 'o3')])
+    assert not (tmp_path / 'o3').exists()

@@ -197,8 +197,9 @@ SIZES = {
         data_root='data/cifar_lt_bench_g1',
         # pixel noise calibrated against CE alone (seed 0, this size): CE
         # top-1 70.7 / 67.8 / 32.1 / 42.1 / 46.0 at noise 0.08 / 0.16 /
-        # 0.80 / 0.58 / 0.52, the last within 2 points of the default
-        # data's 44.5 (docs/classification.md, "Data sensitivity")
+        # 0.8 / 0.58 / 0.52, the last within 2 points of the default
+        # data's 44.5 (docs/cls_bench/g1/calibration/calibration.md,
+        # written by tools/calibrate_cls_bench.py)
         data_args=dict(group_size=1, pixel_noise=0.52),
         schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
         'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
@@ -277,6 +278,73 @@ def size_configs(size_base: str, out_dir: str,
                   f'{rel(base)} (written by tools/run_cls_benchmark.py)\n')
         write_text(osp.join(out_dir, osp.basename(path)), header + text)
     return out_dir
+
+
+def _data_root_paths(node, path=()):
+    """Where a config dict names a ``data_root``: key tuples."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'data_root':
+                yield path + (key, )
+            else:
+                yield from _data_root_paths(value, path + (key, ))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _data_root_paths(value, path + (i, ))
+
+
+def _override_text(tree) -> str:
+    """A nested dict of keys whose leaves are the name ``data_root``."""
+    if tree is None:
+        return 'data_root'
+    return '{' + ', '.join(f'{k!r}: {_override_text(v)}'
+                           for k, v in tree.items()) + '}'
+
+
+def data_root_base(size_base: str, data_root: str, path: str) -> str:
+    """Write a size base that is ``size_base`` reading ``data_root``.
+
+    What ``--data-root`` trains on: the method configs of a size are
+    written on this base (:func:`size_configs`). It sets every
+    ``data_root`` that ``size_base`` holds (the data sets, their loaders,
+    the evaluators' class counts, a held-out selection hook's loader), so
+    nothing else differs from the size; method configs take their data
+    sets from the base's variables, so their hooks read it too.
+
+    Args:
+        size_base (str): The size base (relative to the checkout or
+            absolute).
+        data_root (str): The benchmark data (absolute, or relative to the
+            checkout, where the runner trains).
+        path (str): The file to write.
+
+    Returns:
+        str: ``path``.
+
+    Raises:
+        ValueError: If ``size_base`` names a data root inside a list (a
+            config that inherits it cannot override one item of a list).
+    """
+    from mmengine.config import Config
+    base = size_base if osp.isabs(size_base) else osp.join(REPO, size_base)
+    tree: dict = {}
+    for keys in _data_root_paths(Config.fromfile(base)._cfg_dict.to_dict()):
+        if any(isinstance(k, int) for k in keys):
+            raise ValueError(f'{rel(base)} names a data root inside a list '
+                             f'({keys}); a size base on other data cannot '
+                             'override it')
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = None
+    tree.pop('data_root', None)
+    lines = [f'# {rel(base)} on the data in {rel(data_root)} (written by '
+             'tools/run_cls_benchmark.py --data-root)',
+             f'_base_ = [{base!r}]', '', f'data_root = {rel(data_root)!r}']
+    lines += [f'{key} = {_override_text(value)}'
+              for key, value in tree.items()]
+    write_text(path, '\n'.join(lines) + '\n')
+    return path
 
 
 def final_checkpoint(work_dir: str) -> Optional[str]:
@@ -1576,9 +1644,13 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', default=None,
                         help='default: the size\'s docs/cls_bench*')
     parser.add_argument('--data-root', default=None,
-                        help='benchmark data, for the report\'s record of '
-                        'the generator arguments (the configs name it too; '
-                        f'default: {DATA_ROOT}, the g1 size\'s own)')
+                        help='benchmark data the runs train and test on, '
+                        'and whose generator arguments the report records '
+                        f'(default: {DATA_ROOT}, the g1 size\'s own; '
+                        'another folder: the size\'s configs are written '
+                        'on a base reading it, into <work-root>/_configs; '
+                        'with --config-dir, those configs name the data '
+                        'and this only names the record)')
     parser.add_argument('--retrain-starts', action='store_true',
                         help='when a run starts from a run restored from '
                         'the archive (which keeps no checkpoint), train '
@@ -1608,18 +1680,34 @@ def main(argv=None) -> int:
     seeds = args.seeds or list(size.get('seeds', (0, 1, 2)))
     work_root = args.work_root or osp.join(REPO, size['work_root'])
     out_dir = args.out_dir or osp.join(REPO, size['out_dir'])
-    if args.config_dir:
-        config_dir = args.config_dir
-    elif 'size_base' in size:
-        config_dir = size_configs(size['size_base'],
-                                  osp.join(work_root, '_configs'))
-    else:
-        config_dir = osp.join(REPO, size['config_dir'])
     data_root = args.data_root or size.get('data_root', DATA_ROOT)
-    data_root = data_root if osp.isabs(data_root) else osp.join(
-        REPO, data_root)
+    data_root = osp.normpath(data_root if osp.isabs(data_root) else osp.join(
+        REPO, data_root))
+    size_base = size.get('size_base',
+                         osp.join(size.get('config_dir', ''), '_base_',
+                                  osp.basename(DEFAULT_SIZE_BASE)))
     check_folders({'--work-root': work_root, '--out-dir': out_dir},
                   {'--data-root': data_root})
+    own_data = data_root == osp.join(REPO, size.get('data_root', DATA_ROOT))
+    if not own_data and not (args.work_root and args.out_dir):
+        # a finished run in the size's work root counts as done whatever
+        # data it saw: other data get folders of their own
+        raise SystemExit(
+            f'--data-root {args.data_root} is not the data of size '
+            f'{args.size!r} ({size.get("data_root", DATA_ROOT)}): give its '
+            'runs a --work-root and an --out-dir of their own')
+    if args.config_dir:
+        config_dir = args.config_dir
+    elif not own_data:
+        # other data: the size's configs on a base reading it
+        config_dir = size_configs(
+            data_root_base(size_base, data_root,
+                           osp.join(work_root, '_size_base.py')),
+            osp.join(work_root, '_configs'))
+    elif 'size_base' in size:
+        config_dir = size_configs(size_base, osp.join(work_root, '_configs'))
+    else:
+        config_dir = osp.join(REPO, size['config_dir'])
     info = None
     if osp.isdir(osp.join(data_root, 'cifar-100-python')):
         from lt_plugins.data.cifar_lt_bench import read_bench_info

@@ -5,7 +5,7 @@
 # recorded in its meta file (python tools/make_cifar_lt_bench.py
 # --group-size 1 --pixel-noise 0.52 --out data/cifar_lt_bench_g1; the pixel
 # noise was calibrated against CE alone, as the default data's class gap
-# was: docs/classification.md, "Data sensitivity"). Only the data
+# was: docs/cls_bench/g1/calibration/calibration.md). Only the data
 # root differs from the default size; the input normalisation stays the
 # default data's. tools/run_cls_benchmark.py --size g1 runs the method
 # configs on this base.
