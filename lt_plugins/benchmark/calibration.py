@@ -196,7 +196,7 @@ def write_report(out_dir: str, knob: str, points, results: Dict[str, dict],
                _num(r['medium']), _num(r['few']),
                ' / '.join(_num(x) for x in ks['distinct']),
                ' / '.join(_num(x) for x in ks['confusable']),
-               _num(r.get('train_cpu_seconds', math.nan) / 60)]
+               _num((r.get('train_cpu_seconds') or math.nan) / 60)]
         if within:
             row.append('yes' if abs(top1 - target) <= tolerance else 'no')
         rows.append(row)
@@ -261,10 +261,11 @@ def run_rung(knob: str, value: float, fixed: Dict[str, object], size: str,
     if dry_run:
         flags = ' '.join(f'--{k.replace("_", "-")} {v}'
                          for k, v in args.items())
+        shown = shlex.join(rel(a) if osp.isabs(a) else a
+                           for a in runner[:-2])
         print(f'{value_text(value)}: python tools/make_cifar_lt_bench.py '
-              f'{flags} --out {rel(data_root)}\n    python '
-              'tools/run_cls_benchmark.py '
-              f'{shlex.join(rel(a) if osp.isabs(a) else a for a in runner[:-2])}')
+              f'{flags} --out {rel(data_root)}\n'
+              f'    python tools/run_cls_benchmark.py {shown}')
         return None
     if osp.isdir(osp.join(data_root, 'cifar-100-python')):
         info = read_bench_info(data_root) or {}
