@@ -21,7 +21,8 @@ ways to pick the rungs:
 A rung whose result is archived is read, not trained again, so the command
 resumes, and run again on a complete archive it only rewrites
 ``calibration.md`` (the rungs in the order they were run, the top-1 and
-many / medium / few of each, per kind of class, and the command).
+many / medium / few of each, per kind of class, and the command) and
+``calibration.png`` (the accuracies against the knob).
 ``tools/calibrate_cls_bench.py`` is its command line.
 """
 import math
@@ -40,6 +41,7 @@ from .report import markdown_table as table_lines
 
 #: What the report and the runs are named.
 REPORT_FILE = 'calibration.md'
+PLOT_FILE = 'calibration.png'
 RESULT_PREFIX = 'ce_seed0_'
 #: Shot groups of CIFAR-100-LT (training images per class).
 MANY, FEW = 100, 20
@@ -228,11 +230,42 @@ def write_report(out_dir: str, knob: str, points, results: Dict[str, dict],
         f'Machine (runs): {machines}. One `{RESULT_PREFIX}<knob><value>'
         '.json` per rung (the run\'s `result.json`).', '',
         *table_lines(header, rows), '',
+        f'![CE against {knob}]({PLOT_FILE})', '',
         'Regenerate (rungs archived here are read, not trained again):', '',
         '```bash', command, '```', ''])
     path = osp.join(out_dir, REPORT_FILE)
     write_text(path, text)
+    plot_calibration(osp.join(out_dir, PLOT_FILE), knob, points, results,
+                     target, tolerance)
     return path
+
+
+def plot_calibration(path: str, knob: str, points,
+                     results: Dict[str, dict], target: Optional[float],
+                     tolerance: float) -> str:
+    """CE's top-1 and many / medium / few accuracy against the knob, each
+    rung numbered in the order run, the target band of a search shaded."""
+    from .cifar_lt import _figure, _save
+    fig, axes = _figure(1, 1, 5.0, 3.4)
+    ax = axes[0, 0]
+    order = sorted(range(len(points)), key=lambda i: points[i][0])
+    xs = [points[i][0] for i in order]
+    if target is not None:
+        ax.axhspan(target - tolerance, target + tolerance, color='0.9',
+                   label=f'target {target:g} ± {tolerance:g}')
+    for key, style in (('many', ':'), ('medium', '-.'), ('few', '--')):
+        ax.plot(xs, [results[value_text(x)][key] for x in xs], style,
+                color='0.5', lw=1, label=key)
+    ax.plot(xs, [points[i][1] for i in order], 'o-', color='C0',
+            label='top-1')
+    for n, (x, top1) in enumerate(points, 1):
+        ax.annotate(str(n), (x, top1), textcoords='offset points',
+                    xytext=(4, 4), fontsize=8, color='C0')
+    ax.set_xlabel(f'{knob} (numbers: order run)')
+    ax.set_ylabel('CE test accuracy, %')
+    ax.set_title(f'CE seed 0 against {knob}', fontsize=10)
+    ax.legend(fontsize=7, loc='best')
+    return _save(fig, path)
 
 
 def run_rung(knob: str, value: float, fixed: Dict[str, object], size: str,

@@ -116,6 +116,8 @@ def test_the_g1_archive_reports_without_training(tmp_path, capsys):
     assert ('calibrate_cls_bench.py pixel_noise 0.08 0.16 --target 44.5'
             in text) and '--command-prefix' not in text
     assert not (tmp_path / 'data').exists()
+    assert (out / cal.PLOT_FILE).stat().st_size > 0
+    assert f'![CE against pixel_noise]({cal.PLOT_FILE})' in text
     # the committed report is what the command writes
     with open(osp.join(G1, cal.REPORT_FILE)) as f:
         assert f.read() == text.replace(str(out), 'docs/cls_bench/g1/'
