@@ -410,6 +410,9 @@ def parse_args(argv=None):
     if args.target is not None and len(args.values) < 2:
         parser.error('a search (--target) needs two starting values, got '
                      f'{args.values}')
+    if args.bounds and not args.bounds[0] < args.bounds[1]:
+        parser.error(f'--bounds LOW HIGH needs LOW < HIGH, got '
+                     f'{args.bounds}')
     if args.step <= 0 or args.max_rungs < 1 or args.tolerance < 0:
         parser.error('--step must be > 0, --max-rungs >= 1, --tolerance '
                      f'>= 0; got {args.step}, {args.max_rungs}, '

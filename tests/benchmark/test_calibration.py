@@ -139,6 +139,9 @@ def test_an_archive_of_other_data_is_refused(tmp_path):
     (['pixel_noise', '0.1', '--set', 'pixel_noise=0.2'], 'the knob'),
     (['pixel_nois', '0.1'], "'pixel_nois' is not a generator argument"),
     (['pixel_noise', '0.1', '--size', 'huge'], "'huge' is not a size"),
+    (['pixel_noise', '0.1', '0.2', '--target', '40', '--bounds', '0.5',
+      '0.1'], 'LOW < HIGH'),
+    (['pixel_noise', '0.1', '--step', '0'], '--step must be > 0'),
 ])
 def test_bad_arguments_are_refused_naming_them(argv, message, tmp_path,
                                                capsys):
