@@ -4,6 +4,7 @@ The grid tests replace ``python`` by a fake command (``--command-prefix``)
 that writes what ``tools/train.py`` and ``--evaluate`` would write, with
 accuracies given by a formula, so every number of the table is known.
 """
+import glob
 import json
 import os
 import os.path as osp
@@ -1075,7 +1076,7 @@ def _without_data_root(node):
     return node
 
 
-@pytest.mark.parametrize('size', ['default', 'e60', 'g1'])
+@pytest.mark.parametrize('size', sorted(bench.SIZES))
 def test_data_root_is_what_the_runs_train_on(size, tmp_path, capsys):
     """--data-root moves every data set of every method config (not only
     the report's record) and changes nothing else of the size's configs;
@@ -1095,7 +1096,10 @@ def test_data_root_is_what_the_runs_train_on(size, tmp_path, capsys):
                                  str(tmp_path / 'own'))
     else:
         own = BENCH
-    for name in ('ce.py', 'cdb-w-ce.py', 'crt.py'):
+    names = sorted(osp.basename(p) for p in
+                   glob.glob(osp.join(BENCH, '*.py')))
+    assert len(names) > 20
+    for name in names:
         cfg = Config.fromfile(str(work / '_configs' / name))
         roots = dict(_data_roots(cfg._cfg_dict.to_dict()))
         assert set(roots.values()) == {data}, (name, roots)

@@ -43,6 +43,9 @@ from .report import markdown_table as table_lines
 REPORT_FILE = 'calibration.md'
 PLOT_FILE = 'calibration.png'
 RESULT_PREFIX = 'ce_seed0_'
+#: What an archived rung adds to the run's result: the runner size it
+#: trained at and its knob value.
+ARCHIVE_KEY = 'calibration'
 #: Shot groups of CIFAR-100-LT (training images per class).
 MANY, FEW = 100, 20
 
@@ -54,7 +57,11 @@ def _num(x: float) -> str:
 def value_text(value: float) -> str:
     """A knob value as it appears in file names and tables (``0.52``,
     ``2.5``, ``1.25``: rounding noise of a step grid left out)."""
-    return f'{round(float(value), 10):g}'
+    return f'{round(float(value), 10):.10g}'
+
+
+class SearchStopped(Exception):
+    """A search that cannot go on: the reason is the message."""
 
 
 def next_value(points: Sequence[Tuple[float, float]], target: float,
@@ -65,8 +72,8 @@ def next_value(points: Sequence[Tuple[float, float]], target: float,
     With ``(v0, t0)`` the closest and ``(v1, t1)`` the second closest,
     ``v = v1 + (target - t1) * (v1 - v0) / (t1 - t0)`` (the midpoint when
     ``t1 == t0``), rounded to a multiple of ``step`` and clipped to
-    ``[low, high]``; a value already run moves up by ``step`` until it is
-    new.
+    ``[low, high]``. A rounded value already run gives way to its untried
+    grid neighbour nearest the secant's value.
 
     Args:
         points: ``(value, top-1)`` of the rungs run so far (two at least).
@@ -78,28 +85,39 @@ def next_value(points: Sequence[Tuple[float, float]], target: float,
         float: The next value.
 
     Raises:
-        ValueError: With fewer than two points, or when every value of
-            the grid above the secant's up to ``high`` was run.
+        ValueError: With fewer than two points.
+        SearchStopped: When the secant points past a bound already run,
+            or both grid neighbours of a value already run were run too
+            (the target lies between two neighbouring grid values).
     """
     if len(points) < 2:
         raise ValueError(f'a secant needs two rungs, got {list(points)}')
     (v0, t0), (v1, t1) = sorted(points, key=lambda p: abs(p[1] - target))[:2]
-    v = v1 + (target - t1) * (v1 - v0) / (t1 - t0) if t1 != t0 \
+    raw = v1 + (target - t1) * (v1 - v0) / (t1 - t0) if t1 != t0 \
         else (v0 + v1) / 2
-    v = min(high, max(low, round(v / step) * step))
+    v = min(high, max(low, round(raw / step) * step))
     tried = {value_text(p[0]) for p in points}
-    while value_text(v) in tried:
-        v += step
-        if v > high + step / 2:
-            raise ValueError(f'no value left to try in [{low}, {high}] on '
-                             f'the step {step} grid')
-    return float(value_text(v))
+    if value_text(v) not in tried:
+        return float(value_text(v))
+    if not low <= raw <= high:
+        raise SearchStopped(
+            f'the secant points to {value_text(raw)}, past the bound '
+            f'{value_text(v)}, which has run')
+    near = [u for u in sorted((v - step, v + step), key=lambda u: abs(u - raw))
+            if low - step / 2 <= u <= high + step / 2
+            and value_text(u) not in tried]
+    if not near:
+        raise SearchStopped(
+            f'the secant points to {value_text(raw)}, and {value_text(v)} '
+            'and its grid neighbours have run: the target lies between two '
+            'neighbouring values of the step grid (a finer --step goes on)')
+    return float(value_text(near[0]))
 
 
 def calibrate(measure: Callable[[float], float], values: Sequence[float],
               target: Optional[float] = None, tolerance: float = 2.0,
               step: float = 0.01, low: float = 0.0, high: float = math.inf,
-              max_rungs: int = 8) -> List[Tuple[float, float]]:
+              max_rungs: int = 8) -> Tuple[List[Tuple[float, float]], str]:
     """Run the rungs of a calibration.
 
     Args:
@@ -113,21 +131,28 @@ def calibrate(measure: Callable[[float], float], values: Sequence[float],
         step, low, high: Grid and range of the search
             (:func:`next_value`).
         max_rungs (int): A search that has not arrived after this many
-            rungs stops (the report says so).
+            rungs stops (a list of values runs whole).
 
     Returns:
-        list: ``(value, top-1)`` in the order run.
+        tuple: ``(value, top-1)`` in the order run, and why a search
+        stopped before a rung arrived ('' when it arrived or without a
+        target).
     """
     points: List[Tuple[float, float]] = []
     pending = [float(v) for v in values]
-    while pending and len(points) < max_rungs:
+    while pending:
+        if target is not None and len(points) >= max_rungs:
+            return points, f'{max_rungs} rungs (--max-rungs) have run'
         v = pending.pop(0)
         points.append((v, float(measure(v))))
         if target is not None and abs(points[-1][1] - target) <= tolerance:
-            return points
+            return points, ''
         if target is not None and not pending and len(points) >= 2:
-            pending.append(next_value(points, target, step, low, high))
-    return points
+            try:
+                pending.append(next_value(points, target, step, low, high))
+            except SearchStopped as e:
+                return points, str(e)
+    return points, ''
 
 
 def kind_shot_accuracy(result: dict) -> Dict[str, List[float]]:
@@ -166,28 +191,36 @@ def rung_args(knob: str, value: float, fixed: Dict[str, object]) -> dict:
         if key not in DEFAULTS:
             raise ValueError(f'{key!r} is not a generator argument; valid: '
                              f'{sorted(DEFAULTS)}')
-        args[key] = type(DEFAULTS[key])(v)
+        kind = type(DEFAULTS[key])
+        if kind is int and float(v) != int(float(v)):
+            raise ValueError(f'{key} takes whole numbers, got {v!r}')
+        args[key] = kind(float(v)) if kind is int else kind(v)
     return args
 
 
-def check_archived(path: str, args: dict) -> dict:
-    """An archived rung, refused when its data arguments are not the
-    rung's (an archive of another calibration in the same folder)."""
+def check_archived(path: str, args: dict, size: str) -> dict:
+    """An archived rung, refused when it is not CE seed 0 at ``size`` on
+    the rung's data (an archive of another calibration in the same
+    folder)."""
     result = read_json(path)
     recorded = result.get('data_args') or {}
     wrong = {k: recorded.get(k) for k, v in args.items()
              if recorded.get(k) != v}
-    if wrong or result.get('method') != 'ce' or result.get('seed') != 0:
+    trained = (result.get(ARCHIVE_KEY) or {}).get('size')
+    if wrong or trained != size or result.get('method') != 'ce' \
+            or result.get('seed') != 0:
         raise SystemExit(
-            f'{rel(path)} is not CE seed 0 on {args} (it records method '
-            f'{result.get("method")!r}, seed {result.get("seed")!r}, '
-            f'data {wrong}); move it or pick another --out-dir')
+            f'{rel(path)} is not CE seed 0 at size {size!r} on {args} (it '
+            f'records method {result.get("method")!r}, seed '
+            f'{result.get("seed")!r}, size {trained!r}, data {wrong}); move '
+            'it or pick another --out-dir')
     return result
 
 
 def write_report(out_dir: str, knob: str, points, results: Dict[str, dict],
                  command: str, size: str, target: Optional[float],
-                 tolerance: float, fixed: Dict[str, object]) -> str:
+                 tolerance: float, fixed: Dict[str, object],
+                 stopped: str = '') -> str:
     """``calibration.md``: the rungs in the order run and the command."""
     within = target is not None
     rows = []
@@ -209,15 +242,14 @@ def write_report(out_dir: str, knob: str, points, results: Dict[str, dict],
         header = header[:5] + header[7:]
         rows = [row[:5] + row[7:] for row in rows]
     if within:
-        header.append(f'within {_num(tolerance)} of {_num(target)}')
+        header.append(f'within {tolerance:g} of {target:g}')
     fixed_text = ', '.join(f'`{k}={v}`' for k, v in fixed.items()) or 'none'
-    how = (f'searched for CE top-1 {_num(target)} (tolerance '
-           f'{_num(tolerance)}): the starting values, then the secant through '
-           'the two rungs closest to it, rounded to the step' if target
-           is not None else 'the values in the order given')
-    if target is not None and not (
-            points and abs(points[-1][1] - target) <= tolerance):
-        how += '; **the search stopped before a rung arrived**'
+    how = (f'searched for CE top-1 {target:g} (tolerance {tolerance:g}): '
+           'the starting values, then the secant through the two rungs '
+           'closest to it, rounded to the step' if target is not None
+           else 'the values in the order given')
+    if stopped:
+        how += f'; **the search stopped before a rung arrived**: {stopped}'
     machines = machines_text(results.values())
     text = '\n'.join([
         f'# Calibration of `{knob}` against CE alone', '',
@@ -273,7 +305,12 @@ def run_rung(knob: str, value: float, fixed: Dict[str, object], size: str,
              command_prefix: Sequence[str], dry_run: bool = False
              ) -> Optional[dict]:
     """Write a rung's data if missing, train and test CE seed 0 on it
-    (resuming), archive and return its result (None on a dry run)."""
+    (resuming), archive and return its result (None on a dry run).
+
+    The data go to ``<data_dir>/<tag>`` and the run to
+    ``<work_dir>/<size>/<tag>``, the tag naming the ``fixed`` arguments and
+    the knob with their values, sorted (``group_size1-pixel_noise0.52``).
+    """
     from lt_plugins.data.cifar_lt_bench import (generate_cifar_lt_bench,
                                                 read_bench_info)
     from lt_plugins.engine.safe_output import AtomicOutputs
@@ -282,11 +319,13 @@ def run_rung(knob: str, value: float, fixed: Dict[str, object], size: str,
     args = rung_args(knob, value, fixed)
     archived = result_path(out_dir, knob, value)
     if osp.isfile(archived):
-        return check_archived(archived, args)
-    tag = '-'.join(f'{k}{value_text(v) if isinstance(v, float) else v}'
-                   for k, v in sorted({**fixed, knob: value}.items()))
+        if dry_run:
+            print(f'{value_text(value)}: archived in {rel(archived)}')
+        return check_archived(archived, args, size)
+    tag = '-'.join(f'{k}{value_text(args[k])}'
+                   for k in sorted({**fixed, knob: value}))
     data_root = osp.join(data_dir, tag)
-    work_root = osp.join(work_dir, tag)
+    work_root = osp.join(work_dir, size, tag)
     runner = ['--size', size, '--methods', 'ce', '--seeds', '0',
               '--data-root', data_root, '--work-root', work_root,
               '--out-dir', osp.join(work_root, 'report'),
@@ -314,9 +353,10 @@ def run_rung(knob: str, value: float, fixed: Dict[str, object], size: str,
         raise SystemExit(f'CE at {knob}={value_text(value)} failed; its '
                          f'work directory: {rel(work_root)}/ce/seed0')
     result = read_json(osp.join(work_root, 'ce', 'seed0', 'result.json'))
+    result[ARCHIVE_KEY] = dict(size=size, knob=knob, value=args[knob])
     os.makedirs(out_dir, exist_ok=True)
     write_json(archived, result)
-    return check_archived(archived, args)
+    return check_archived(archived, args, size)
 
 
 def main_calibration(knob: str, values: Sequence[float],
@@ -346,11 +386,12 @@ def main_calibration(knob: str, values: Sequence[float],
         results[value_text(value)] = result
         return result['top1']
 
-    points = calibrate(measure, values, target, tolerance, step, low, high,
-                       max_rungs)
+    points, stopped = calibrate(measure, values, target, tolerance, step,
+                                low, high, max_rungs)
     path = write_report(out_dir, knob, points, results, command, size,
-                        target, tolerance, fixed)
-    print(f'wrote {rel(path)}')
+                        target, tolerance, fixed, stopped)
+    print(f'wrote {rel(path)}' + (f' (the search stopped: {stopped})'
+                                  if stopped else ''))
     return points
 
 
@@ -410,6 +451,9 @@ def parse_args(argv=None):
     if args.target is not None and len(args.values) < 2:
         parser.error('a search (--target) needs two starting values, got '
                      f'{args.values}')
+    if args.target is not None and not args.bounds:
+        parser.error('a search (--target) needs --bounds LOW HIGH: the '
+                     'secant may point anywhere')
     if args.bounds and not args.bounds[0] < args.bounds[1]:
         parser.error(f'--bounds LOW HIGH needs LOW < HIGH, got '
                      f'{args.bounds}')
@@ -427,8 +471,20 @@ def main(argv=None) -> int:
     if args.size not in cifar_lt.SIZES:
         raise SystemExit(f'--size {args.size!r} is not a size of the '
                          f'runner; valid: {sorted(cifar_lt.SIZES)}')
+    if cifar_lt.SIZES[args.size].get('data_args'):
+        raise SystemExit(
+            f'--size {args.size!r} is calibrated on its own data '
+            f'({cifar_lt.SIZES[args.size]["data_args"]}); calibrate at the '
+            'size it shares the schedule with (default) and --set the '
+            'other arguments')
     try:
-        rung_args(args.knob, args.values[0], fixed)
+        for value in args.values:
+            rung_args(args.knob, value, fixed)
+        if args.target is not None and isinstance(
+                rung_args(args.knob, args.values[0], fixed)[args.knob], int) \
+                and args.step != int(args.step):
+            raise ValueError(f'{args.knob} takes whole numbers: --step must '
+                             f'be one too, got {args.step}')
     except ValueError as e:
         raise SystemExit(f'calibrate_cls_bench: {e}')
     low, high = args.bounds or (0.0, math.inf)

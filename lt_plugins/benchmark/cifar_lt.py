@@ -1646,11 +1646,14 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', default=None,
                         help='benchmark data the runs train and test on, '
                         'and whose generator arguments the report records '
-                        f'(default: {DATA_ROOT}, the g1 size\'s own; '
-                        'another folder: the size\'s configs are written '
-                        'on a base reading it, into <work-root>/_configs; '
-                        'with --config-dir, those configs name the data '
-                        'and this only names the record)')
+                        f'(default: the size\'s own data, {DATA_ROOT}; '
+                        'g1: data/cifar_lt_bench_g1; relative to the '
+                        'checkout). Other data: the size\'s configs are '
+                        'written on a base reading it, into '
+                        '<work-root>/_configs, and --work-root and '
+                        '--out-dir must be given; with --config-dir, those '
+                        'configs name the data and this only names the '
+                        'record')
     parser.add_argument('--retrain-starts', action='store_true',
                         help='when a run starts from a run restored from '
                         'the archive (which keeps no checkpoint), train '
@@ -1678,8 +1681,9 @@ def main(argv=None) -> int:
         return 0
     size = SIZES[args.size]
     seeds = args.seeds or list(size.get('seeds', (0, 1, 2)))
-    work_root = args.work_root or osp.join(REPO, size['work_root'])
-    out_dir = args.out_dir or osp.join(REPO, size['out_dir'])
+    work_root = osp.abspath(args.work_root or osp.join(REPO,
+                                                       size['work_root']))
+    out_dir = osp.abspath(args.out_dir or osp.join(REPO, size['out_dir']))
     data_root = args.data_root or size.get('data_root', DATA_ROOT)
     data_root = osp.normpath(data_root if osp.isabs(data_root) else osp.join(
         REPO, data_root))

@@ -35,15 +35,21 @@ def test_the_secant_by_hand():
     assert cal.next_value([(0.0, 10.0), (1.0, 20.0)], 14.0, 0.25, 0, 2) \
         == 0.5  # 0.4 -> 0.5
     assert cal.next_value([(0.0, 10.0), (1.0, 20.0)], 90.0, 0.1, 0, 2) == 2
-    # a value already run moves up by a step
-    assert cal.next_value([(0.0, 10.0), (1.0, 20.0), (0.5, 30.0)], 15.0,
-                          0.1, 0, 2) == 0.6
+    # a value already run gives way to its neighbour nearest the secant:
+    # through (0.5, 30) and (1, 20), 15 is at 1.25 -> 1.2 (run) -> 1.3
+    assert cal.next_value([(0.5, 30.0), (1.0, 20.0), (1.2, 40.0)], 15.0,
+                          0.1, 0, 2) == 1.3
     # equal top-1s: the midpoint
     assert cal.next_value([(0.2, 10.0), (0.6, 10.0)], 15.0, 0.1, 0, 1) == 0.4
     with pytest.raises(ValueError, match='two rungs'):
         cal.next_value([(0.0, 10.0)], 15.0, 0.1, 0, 1)
-    with pytest.raises(ValueError, match='no value left'):
+    # past a bound that has run: nothing to try
+    with pytest.raises(cal.SearchStopped, match='past the bound 1'):
         cal.next_value([(0.9, 10.0), (1.0, 20.0)], 90.0, 0.1, 0, 1)
+    # the target between two neighbouring grid values that have run
+    with pytest.raises(cal.SearchStopped, match='between two neighbouring'):
+        cal.next_value([(0.5, 47.0), (0.52, 46.0), (0.54, 45.0)], 46.5,
+                       0.02, 0, 1)
 
 
 def test_the_search_reproduces_the_g1_rungs():
@@ -65,19 +71,28 @@ def test_calibrate_stops_at_the_first_rung_within_the_tolerance():
         calls.append(v)
         return 80.0 - 50.0 * v
 
-    points = cal.calibrate(measure, [0.1, 0.2], target=45.0, tolerance=1.0,
-                           step=0.01, low=0.0, high=1.0)
+    points, stopped = cal.calibrate(measure, [0.1, 0.2], target=45.0,
+                                    tolerance=1.0, step=0.01, low=0.0,
+                                    high=1.0)
     # secant through (0.1, 75) and (0.2, 70): 0.2 + (45 - 70) / -50 = 0.7
     assert points == [(0.1, 75.0), (0.2, 70.0), (0.7, 45.0)]
+    assert stopped == ''
     # a starting value within the tolerance ends it there
-    assert cal.calibrate(measure, [0.7, 0.1], target=45.0) == [(0.7, 45.0)]
-    # without a target: the values in order, all of them
-    assert [v for v, _ in cal.calibrate(measure, [0.3, 0.1, 0.7])] == \
-        [0.3, 0.1, 0.7]
-    # a search that does not arrive stops after max_rungs
-    points = cal.calibrate(lambda v: 0.0, [0.1, 0.2], target=45.0,
-                           max_rungs=4, step=0.1, low=0.0, high=1.0)
-    assert len(points) == 4
+    assert cal.calibrate(measure, [0.7, 0.1], target=45.0) == \
+        ([(0.7, 45.0)], '')
+    # without a target: the values in order, all of them, max_rungs or not
+    points, _ = cal.calibrate(measure, [0.3, 0.1, 0.7, 0.2], max_rungs=2)
+    assert [v for v, _ in points] == [0.3, 0.1, 0.7, 0.2]
+    # a search that does not arrive stops after max_rungs, saying so
+    points, stopped = cal.calibrate(lambda v: 10.0 * v * v, [0.1, 0.2],
+                                    target=45.0, max_rungs=3, step=0.01,
+                                    low=0.0, high=100.0)
+    assert len(points) == 3 and '3 rungs' in stopped
+    # one that cannot go on stops with the reason, its rungs kept
+    points, stopped = cal.calibrate(lambda v: 80.0 - 50.0 * v, [0.9, 1.0],
+                                    target=0.0, step=0.1, low=0.0, high=1.0)
+    assert [v for v, _ in points] == [0.9, 1.0] and 'past the bound' in \
+        stopped
 
 
 def test_accuracy_by_kind_of_class_by_hand():
@@ -106,7 +121,8 @@ def test_the_g1_archive_reports_without_training(tmp_path, capsys):
     shutil.copytree(G1, out)
     (out / cal.REPORT_FILE).unlink()
     assert cal.main([*G1_COMMAND, '--out-dir', str(out), '--command-prefix',
-                     'false', '--data-dir', str(tmp_path / 'data')]) == 0
+                     'false', '--data-dir', str(tmp_path / 'data'),
+                     '--work-dir', str(tmp_path / 'work')]) == 0
     text = (out / cal.REPORT_FILE).read_text()
     rows = [line.split(' | ')[0].lstrip('| ') for line in text.splitlines()
             if line.startswith('| 0.')]
@@ -116,6 +132,7 @@ def test_the_g1_archive_reports_without_training(tmp_path, capsys):
     assert ('calibrate_cls_bench.py pixel_noise 0.08 0.16 --target 44.5'
             in text) and '--command-prefix' not in text
     assert not (tmp_path / 'data').exists()
+    assert not (tmp_path / 'work').exists()
     assert (out / cal.PLOT_FILE).stat().st_size > 0
     assert f'![CE against pixel_noise]({cal.PLOT_FILE})' in text
     # the committed report is what the command writes
@@ -127,10 +144,17 @@ def test_the_g1_archive_reports_without_training(tmp_path, capsys):
 def test_an_archive_of_other_data_is_refused(tmp_path):
     out = tmp_path / 'cal'
     shutil.copytree(G1, out)
+    folders = ['--out-dir', str(out), '--command-prefix', 'false',
+               '--data-dir', str(tmp_path / 'data'), '--work-dir',
+               str(tmp_path / 'work')]
     with pytest.raises(SystemExit, match=r"'group_size': 1"):
         # the same values without --set group_size=1: other data
-        cal.main(['pixel_noise', '0.08', '--out-dir', str(out),
-                  '--command-prefix', 'false'])
+        cal.main(['pixel_noise', '0.08', *folders])
+    with pytest.raises(SystemExit, match="size 'default'"):
+        # the same data at another size (schedule)
+        cal.main(['pixel_noise', '0.08', '--set', 'group_size=1', '--size',
+                  'e60', *folders])
+    assert not (tmp_path / 'data').exists()
 
 
 @pytest.mark.parametrize('argv, message', [
@@ -141,6 +165,11 @@ def test_an_archive_of_other_data_is_refused(tmp_path):
     (['pixel_noise', '0.1', '--size', 'huge'], "'huge' is not a size"),
     (['pixel_noise', '0.1', '0.2', '--target', '40', '--bounds', '0.5',
       '0.1'], 'LOW < HIGH'),
+    (['pixel_noise', '0.1', '0.2', '--target', '40'], 'needs --bounds'),
+    (['num_distractors', '2.5'], 'num_distractors takes whole numbers'),
+    (['num_distractors', '1', '3', '--target', '40', '--bounds', '0', '6'],
+     '--step must be one too'),
+    (['pixel_noise', '0.1', '--size', 'g1'], 'calibrated on its own data'),
     (['pixel_noise', '0.1', '--step', '0'], '--step must be > 0'),
 ])
 def test_bad_arguments_are_refused_naming_them(argv, message, tmp_path,
@@ -149,3 +178,60 @@ def test_bad_arguments_are_refused_naming_them(argv, message, tmp_path,
         cal.main([*argv, '--out-dir', str(tmp_path / 'o')])
     assert message in str(e.value) + capsys.readouterr().err
     assert not (tmp_path / 'o').exists()
+
+
+FAKE = """
+import json, os, os.path as osp, re, sys
+argv = sys.argv[1:]
+if argv[0].endswith('train.py'):
+    wd = argv[argv.index('--work-dir') + 1]
+    os.makedirs(wd, exist_ok=True)
+    open(osp.join(wd, 'epoch_15.pth'), 'w').write('fake')
+    open(osp.join(wd, 'last_checkpoint'), 'w').write(
+        osp.join(wd, 'epoch_15.pth'))
+    sys.exit(0)
+config, ckpt, out = argv[2:5]
+# the data root the config trains on, from the size base it was written on
+base = open(osp.join(osp.dirname(osp.dirname(config)), '_size_base.py')).read()
+gap = float(re.search(r"class_gap([0-9.]+)", base).group(1))
+top1 = 80.0 - 20.0 * gap
+counts = [int(500 * 100 ** (-i / 99) + 1e-9) for i in range(100)]
+json.dump(dict(top1=top1, many=top1 + 10, medium=top1, few=top1 - 10,
+               classwise=[top1] * 100, class_counts=counts, device='cpu'),
+          open(out, 'w'))
+"""
+
+
+def test_a_calibration_trains_each_rung_on_its_data_and_resumes(tmp_path):
+    """Each rung's data are generated (tiny pools), CE trains on them
+    (a fake trainer whose top-1 follows the class gap its config's data
+    root names: 80 - 20 * gap), the result is archived under the rung's
+    name, and a second invocation trains nothing."""
+    import sys
+    fake = tmp_path / 'fake.py'
+    fake.write_text(FAKE)
+    out, data, work = tmp_path / 'cal', tmp_path / 'data', tmp_path / 'work'
+    argv = ['class_gap', '1.0', '0.5', '--target', '45', '--tolerance',
+            '0.5', '--step', '0.05', '--bounds', '0.1', '3', '--set',
+            'train_per_class=2', 'test_per_class=1', '--out-dir', str(out),
+            '--data-dir', str(data), '--work-dir', str(work),
+            '--command-prefix', f'{sys.executable} {fake}']
+    assert cal.main(argv) == 0
+    # 60 at gap 1, 70 at 0.5: the secant gives 45 at gap 1.75
+    text = (out / cal.REPORT_FILE).read_text()
+    assert [line.split(' | ')[0].lstrip('| ') for line in text.splitlines()
+            if line[:3] in ('| 1', '| 0')] == ['1', '0.5', '1.75']
+    tag = 'class_gap1.75-test_per_class1-train_per_class2'
+    assert (data / tag / 'cifar-100-python' / 'meta').is_file()
+    assert (work / 'default' / tag / 'ce' / 'seed0' / 'result.json').is_file()
+    result = json.loads((out / 'ce_seed0_class_gap1.75.json').read_text())
+    assert result['top1'] == pytest.approx(45.0)
+    assert result['data_args']['class_gap'] == 1.75
+    assert result['calibration'] == dict(size='default', knob='class_gap',
+                                         value=1.75)
+    # resumed from the archive: the work and data folders are not needed
+    shutil.rmtree(work)
+    shutil.rmtree(data)
+    assert cal.main(argv) == 0
+    assert not work.exists() and not data.exists()
+    assert (out / cal.REPORT_FILE).read_text() == text
