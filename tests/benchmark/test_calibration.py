@@ -235,3 +235,46 @@ def test_a_calibration_trains_each_rung_on_its_data_and_resumes(tmp_path):
     assert cal.main(argv) == 0
     assert not work.exists() and not data.exists()
     assert (out / cal.REPORT_FILE).read_text() == text
+
+
+def test_the_benchmark_page_states_the_archived_class_gap_calibration():
+    """docs/cls_bench/README.md's calibration figures are the archive's
+    (docs/cls_bench/calibration), and its 1.25 rung is the grid's CE seed
+    0 (same configuration and data: the same per-class accuracies)."""
+    import re
+    folder = osp.join(REPO, 'docs', 'cls_bench', 'calibration')
+    got = {v: json.load(open(cal.result_path(folder, 'class_gap', v)))
+           for v in (2.5, 1.75, 1.25)}
+    with open(osp.join(REPO, 'docs', 'cls_bench', 'README.md')) as f:
+        page = ' '.join(f.read().split())
+    m = re.search(r'CE top-1 ([\d.]+) at `class_gap` 2\.5, ([\d.]+) at '
+                  r'1\.75 and ([\d.]+) at 1\.25 \(many / medium / few '
+                  r'([\d.]+) / ([\d.]+) / ([\d.]+); classes with a look of '
+                  r'their own ([\d.]+) / ([\d.]+) / ([\d.]+), confusable '
+                  r'ones ([\d.]+) / ([\d.]+) / ([\d.]+)\)', page)
+    assert m, 'the calibration sentence changed'
+    low = got[1.25]
+    ks = cal.kind_shot_accuracy(low)
+    expected = [got[2.5]['top1'], got[1.75]['top1'], low['top1'],
+                low['many'], low['medium'], low['few'], *ks['distinct'],
+                *ks['confusable']]
+    assert [float(x) for x in m.groups()] == [round(x, 1) for x in expected]
+    with open(osp.join(REPO, 'docs', 'cls_bench', 'runs', 'ce', 'seed0',
+                       'result.json')) as f:
+        assert json.load(f)['classwise'] == low['classwise']
+
+
+def test_the_class_gap_archive_rewrites_its_committed_report(tmp_path):
+    folder = osp.join(REPO, 'docs', 'cls_bench', 'calibration')
+    out = tmp_path / 'cal'
+    shutil.copytree(folder, out)
+    (out / cal.REPORT_FILE).unlink()
+    assert cal.main(['class_gap', '2.5', '1.75', '1.25', '--out-dir',
+                     str(out), '--command-prefix', 'false', '--data-dir',
+                     str(tmp_path / 'data'), '--work-dir',
+                     str(tmp_path / 'work')]) == 0
+    text = (out / cal.REPORT_FILE).read_text()
+    with open(osp.join(folder, cal.REPORT_FILE)) as f:
+        assert f.read() == text.replace(str(out),
+                                        'docs/cls_bench/calibration')
+    assert not (tmp_path / 'work').exists()
