@@ -46,8 +46,6 @@ RESULT_PREFIX = 'ce_seed0_'
 #: What an archived rung adds to the run's result: the runner size it
 #: trained at and its knob value.
 ARCHIVE_KEY = 'calibration'
-#: Shot groups of CIFAR-100-LT (training images per class).
-MANY, FEW = 100, 20
 
 
 def _num(x: float) -> str:
@@ -161,6 +159,7 @@ def kind_shot_accuracy(result: dict) -> Dict[str, List[float]]:
     run's per-class accuracy and the class structure its data arguments
     give (:func:`~lt_plugins.data.cifar_lt_bench.class_structure`)."""
     from lt_plugins.data.cifar_lt_bench import class_structure
+    from lt_plugins.engine.history_plots import shot_group
     args = result['data_args']
     structure = class_structure(args['num_distinct'], args['group_size'],
                                 args['class_gap'], args['hue_jitter'],
@@ -168,8 +167,8 @@ def kind_shot_accuracy(result: dict) -> Dict[str, List[float]]:
     acc = np.asarray(result['classwise'], float)
     counts = np.asarray(result['class_counts'])
     distinct = np.asarray(structure['distinct'])
-    shots = (counts > MANY, (counts <= MANY) & (counts >= FEW),
-             counts < FEW)
+    group = np.array([shot_group(int(c)) for c in counts])
+    shots = [group == g for g in ('many', 'medium', 'few')]
     out = {}
     for kind, mask in (('distinct', distinct), ('confusable', ~distinct)):
         out[kind] = [float(acc[mask & s].mean()) if (mask & s).any()
@@ -464,8 +463,27 @@ def parse_args(argv=None):
     return args, fixed
 
 
+def _canonical_argv(args, out_dir: str) -> List[str]:
+    """The arguments that decide a calibration's rungs and report, as the
+    report shows its command (the local folders and the command prefix
+    left out; defaults left out)."""
+    argv = [args.knob, *map(value_text, args.values)]
+    if args.target is not None:
+        argv += ['--target', f'{args.target:g}']
+        if args.tolerance != 2.0:
+            argv += ['--tolerance', f'{args.tolerance:g}']
+        argv += ['--step', f'{args.step:g}', '--bounds',
+                 *(f'{b:g}' for b in args.bounds)]
+        if args.max_rungs != 8:
+            argv += ['--max-rungs', str(args.max_rungs)]
+    if args.set:
+        argv += ['--set', *args.set]
+    if args.size != 'default':
+        argv += ['--size', args.size]
+    return argv + ['--out-dir', rel(out_dir)]
+
+
 def main(argv=None) -> int:
-    import sys
     from . import cifar_lt
     args, fixed = parse_args(argv)
     if args.size not in cifar_lt.SIZES:
@@ -488,18 +506,9 @@ def main(argv=None) -> int:
     except ValueError as e:
         raise SystemExit(f'calibrate_cls_bench: {e}')
     low, high = args.bounds or (0.0, math.inf)
-    shown = [a for a in (argv if argv is not None else sys.argv[1:])]
-    skip = {'--command-prefix', '--data-dir', '--work-dir'}
-    kept, i = [], 0
-    while i < len(shown):  # the command as run, without local folders
-        if shown[i] in skip:
-            i += 2
-            continue
-        kept.append(shown[i])
-        i += 1
-    command = 'OMP_NUM_THREADS=1 python tools/calibrate_cls_bench.py ' + \
-        shlex.join(x for x in kept if x != '--dry-run')
     absolute = (lambda p: p if osp.isabs(p) else osp.join(REPO, p))
+    command = 'OMP_NUM_THREADS=1 python tools/calibrate_cls_bench.py ' + \
+        shlex.join(_canonical_argv(args, absolute(args.out_dir)))
     main_calibration(args.knob, args.values, fixed,
                      absolute(args.out_dir), args.size,
                      absolute(args.data_dir), absolute(args.work_dir),
