@@ -452,6 +452,46 @@ def test_a_resumed_training_is_recorded_and_left_out_of_the_time(grid):
     assert s['top1']['n'] == 2  # the figures of both seeds count
 
 
+def test_an_unfinished_run_kept_resumes_on_a_fresh_clone(grid, capsys):
+    """--keep-partial keeps an interrupted run's latest checkpoint, its
+    held-out selection and CDB history under the report folder; on a fresh
+    clone the run resumes from them, and its archive replaces them."""
+    wd = grid['work'] / 'cdb-w-ce' / 'seed0'
+    wd.mkdir(parents=True)
+    for name in ('epoch_5.pth', 'epoch_10.pth', 'best_heldout.pth'):
+        (wd / name).write_text(name)
+    (wd / 'last_checkpoint').write_text(str(wd / 'epoch_10.pth'))
+    (wd / 'heldout_selection.json').write_text(json.dumps(dict(
+        selected_epoch=5, selected_accuracy=30.0)))
+    (wd / 'cdb_history.json').write_text('{"history": []}')
+    methods = dict(methods=('cdb-w-ce', ), seeds=(0, ))
+    rc, calls = grid['run']('--keep-partial', **methods)
+    assert rc == 0 and calls == []
+    kept = grid['out'] / 'partial' / 'cdb-w-ce' / 'seed0'
+    assert sorted(os.listdir(kept)) == [
+        'best_heldout.pth', 'cdb_history.json', 'epoch_10.pth',
+        'heldout_selection.json', 'partial.json']
+    assert 'kept 1 unfinished run(s)' in capsys.readouterr().out
+
+    shutil.rmtree(grid['work'])  # a fresh clone
+    rc, calls = grid['run']('--dry-run', **methods)
+    assert rc == 0 and calls == []
+    assert 'cdb-w-ce/seed0: resume (--resume) from the checkpoint kept in' \
+        in capsys.readouterr().out
+    rc, calls = grid['run'](**methods)
+    assert rc == 0
+    train = [c for c in calls if _who(c) == ('train', 'cdb-w-ce')]
+    assert len(train) == 1 and train[0][-1] == '--resume'
+    assert 'cdb-w-ce/seed0: resumes from the checkpoint kept in' in \
+        capsys.readouterr().out
+    result = json.loads((grid['work'] / 'cdb-w-ce' / 'seed0' /
+                         'result.json').read_text())
+    assert result['train_resumed'] is True
+    assert not kept.exists()  # archived as finished
+    assert (grid['out'] / 'runs' / 'cdb-w-ce' / 'seed0' /
+            'result.json').exists()
+
+
 def test_report_only_and_dry_run_run_nothing(grid):
     rc, calls = grid['run']('--dry-run')
     assert rc == 0 and calls == [] and not grid['work'].exists()

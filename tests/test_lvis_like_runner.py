@@ -670,3 +670,29 @@ def test_stage2_effect_plot_has_a_panel_per_pair_with_runs(tmp_path):
                        'seesaw_ce-cls': run}, str(tmp_path))
     assert path == str(tmp_path / 'stage2_effect.png')
     assert osp.getsize(path) > 0
+
+
+def test_an_unfinished_run_kept_resumes_on_a_fresh_clone(bench, tiny_data,
+                                                         capsys):
+    """--keep-partial keeps an interrupted run's latest checkpoint under
+    the report folder; on a fresh clone the run resumes from it (train.py
+    --resume), and the finished run's archive replaces it."""
+    wd = bench['work'] / 'ce' / 'seed0'
+    wd.mkdir(parents=True)
+    for epoch in (5, 6):
+        shutil.copy(tiny_data['ckpt'], wd / f'epoch_{epoch}.pth')
+    (wd / 'last_checkpoint').write_text(str(wd / 'epoch_6.pth'))
+    grid = ('--methods', 'ce', '--seeds', '0')
+    assert bench['run']('--keep-partial', *grid) == 0
+    kept = bench['out'] / 'partial' / 'ce' / 'seed0'
+    assert sorted(os.listdir(kept)) == ['epoch_6.pth', 'partial.json']
+    assert bench['calls']() == []  # nothing trained
+    shutil.rmtree(bench['work'])  # a fresh clone
+    assert bench['run'](*grid) == 0
+    train = [c for c in bench['calls']() if c['kind'] == 'train' and
+             c['config'] == 'faster-rcnn_lvis-like_ce.py']
+    assert len(train) == 1 and '--resume' in train[0]['args']
+    assert 'ce/seed0: resumes from the checkpoint kept in' in \
+        capsys.readouterr().out
+    assert not kept.exists()
+    assert (bench['out'] / 'runs' / 'ce' / 'seed0' / 'result.json').exists()

@@ -31,7 +31,11 @@ files its plots read (:data:`ARCHIVED_FILES`; no checkpoint, no log) into
 At the start of a run and of ``--report-only``, a run missing from the work
 root but archived with the current data arguments is restored from there
 and skipped, so a grid continues on a fresh clone from the committed
-report; one archived on other data is trained again. A restored run has no
+report; one archived on other data is trained again. ``--keep-partial``
+keeps every unfinished run's latest checkpoint in
+``<out-dir>/partial/<method>/seed<k>/`` (with its held-out selection and
+histories): on a fresh clone that run resumes from it instead of starting
+over, and it is removed once the run is archived as finished. A restored run has no
 checkpoint: a second stage or post-hoc method that needs it fails, naming
 the checkpoint and how to train the first stage again.
 
@@ -352,14 +356,7 @@ def final_checkpoint(work_dir: str) -> Optional[str]:
     ``last_checkpoint`` file names it), or None."""
     if not osp.isfile(osp.join(work_dir, TRAIN_DONE_FILE)):
         return None
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(pointer):
-        return None
-    with open(pointer) as f:
-        path = f.read().strip()
-    if not osp.isabs(path) and not osp.isfile(path):
-        path = osp.join(work_dir, osp.basename(path))
-    return path if osp.isfile(path) else None
+    return run_archive.latest_checkpoint(work_dir)
 
 
 # --------------------------------------------------------------- running
@@ -385,6 +382,9 @@ class ClsGrid(Grid):
     """
 
     archived_files = ARCHIVED_FILES
+    # a resumed run continues its held-out selection (and its histories,
+    # which the hooks also keep in the checkpoint)
+    partial_files = ARCHIVED_FILES + (SELECTION_FILE, SELECTED_CHECKPOINT)
     compared_keys = ('top1', 'many', 'medium', 'few')
 
     def __init__(self, cells: List[Cell], config_dir: str, work_root: str,
@@ -440,6 +440,11 @@ class ClsGrid(Grid):
         if self.restorable(cell):
             self.say(cell, f'restore from {self.archive_dir(cell)}')
             return 'planned'
+        if run_archive.partial_status(
+                cell.work_dir, self.partial_dir(cell),
+                self.data_args) == run_archive.RESTORABLE:
+            self.say(cell, 'resume (--resume) from the checkpoint kept in '
+                     f'{rel(self.partial_dir(cell))}')
         need = self.need(cell)
         load_from = None
         if need is not None:
@@ -1659,6 +1664,13 @@ def parse_args(argv=None):
                         'the archive (which keeps no checkpoint), train '
                         'that run again and record whether it reproduces '
                         'the archived figures, instead of failing')
+    parser.add_argument('--keep-partial', action='store_true',
+                        help='train nothing, keep every unfinished run\'s '
+                        'latest checkpoint (and the files it resumes with) '
+                        'in <out-dir>/partial/<method>/seed<k>/, so that a '
+                        'later invocation on a fresh clone resumes it '
+                        'instead of starting over; safe while runs train. '
+                        'Archiving the finished run removes it')
     parser.add_argument('--sweep-report', action='store_true',
                         help='train nothing, write the schedule sweep '
                         '(docs/cls_bench/schedule_sweep.{md,png}) from the '
@@ -1716,8 +1728,8 @@ def main(argv=None) -> int:
     if osp.isdir(osp.join(data_root, 'cifar-100-python')):
         from lt_plugins.data.cifar_lt_bench import read_bench_info
         info = read_bench_info(data_root)
-    check_size_data(args.size, data_root, info,
-                    training=not (args.dry_run or args.report_only))
+    check_size_data(args.size, data_root, info, training=not (
+        args.dry_run or args.report_only or args.keep_partial))
     bench = ClsGrid(
         make_plan(resolve_methods(args.methods), seeds, work_root),
         config_dir, work_root, shlex.split(args.command_prefix), out_dir,
@@ -1728,6 +1740,11 @@ def main(argv=None) -> int:
     if missing:
         print(f'no config for {missing} in {config_dir}: reported as '
               'unavailable')
+    if args.keep_partial:
+        kept = bench.keep_partial()
+        print(f'kept {len(kept)} unfinished run(s) in '
+              f'{rel(osp.join(out_dir, run_archive.PARTIAL_DIR))}')
+        return 0
     statuses = {}
     if not args.dry_run:
         bench.restore()

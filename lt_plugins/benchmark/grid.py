@@ -25,7 +25,13 @@ the same seed it starts from) and how one run is trained and evaluated
   (:mod:`lt_plugins.engine.run_archive`) and restored from there into an
   empty work root, so a grid continues on a fresh clone from the committed
   report. A restored run has no checkpoint: a run that starts from it fails
-  with :func:`~lt_plugins.engine.run_archive.missing_checkpoint_message`.
+  with :func:`~lt_plugins.engine.run_archive.missing_checkpoint_message`;
+* **unfinished runs across clones**: :meth:`Grid.keep_partial` copies each
+  unfinished run's latest checkpoint into ``<out_dir>/partial/<method>/
+  seed<k>/``; a later invocation whose work directory has no checkpoint
+  resumes from it (same data only), and archiving the finished run removes
+  it, so a training longer than one sitting is not started over on a fresh
+  clone.
 """
 import glob
 import os
@@ -300,6 +306,10 @@ class Grid:
     #: Figures of a result compared with the archived one when a run is
     #: trained again (:meth:`retrain`).
     compared_keys: Sequence[str] = ()
+    #: Files of an unfinished run's work directory, besides its latest
+    #: checkpoint, that its training resumes with: kept with it
+    #: (:meth:`keep_partial`).
+    partial_files: Sequence[str] = ()
     #: Train a finished run without its checkpoint (restored from the
     #: archive) again when another run starts from it, instead of failing.
     retrain_starts: bool = False
@@ -407,6 +417,7 @@ class Grid:
             if cell.done:  # finished while another process held it
                 self.say(cell, 'skipped, done')
                 return 'done'
+            self.resume_partial(cell)
             start = self.start_of(cell)
             if start in ('blocked', 'failed'):
                 return start
@@ -632,7 +643,8 @@ class Grid:
 
     def archive(self, results: Mapping[Tuple[str, int], dict]) -> int:
         """Archive every finished run (:attr:`archived_files`, no
-        checkpoint) into ``<out_dir>/runs/``; returns how many.
+        checkpoint) into ``<out_dir>/runs/`` and drop its kept unfinished
+        checkpoint (:meth:`keep_partial`); returns how many.
 
         Args:
             results: ``{(method, seed): result}`` of the finished runs.
@@ -642,7 +654,57 @@ class Grid:
             run_archive.archive_run(result, cell.work_dir,
                                     self.archive_dir(cell),
                                     self.archived_files)
+            if run_archive.drop_partial(self.partial_dir(cell)):
+                self.say(cell, 'finished: its kept checkpoint removed from '
+                         f'{rel(self.partial_dir(cell))}')
         return len(results)
+
+    # ------------------------------------------------ unfinished runs
+    def partial_dir(self, cell: Cell) -> str:
+        return run_archive.partial_dir(self.out_dir, cell.method, cell.seed)
+
+    def keep_partial(self, cells: Optional[Sequence[Cell]] = None
+                     ) -> List[str]:
+        """Keep every unfinished run's latest checkpoint and
+        :attr:`partial_files` in ``<out_dir>/partial/<method>/seed<k>/``,
+        replacing what was kept before, so that its training continues on a
+        fresh clone (:meth:`resume_partial`). Safe while the runs train.
+
+        Args:
+            cells (Sequence[Cell], optional): The runs to look at; the plan
+                when None.
+
+        Returns:
+            list[str]: Keys of the runs kept.
+        """
+        kept = []
+        for cell in self.cells if cells is None else cells:
+            name = run_archive.keep_partial(
+                cell.work_dir, self.partial_dir(cell), self.data_args,
+                self.partial_files)
+            if name is not None:
+                kept.append(cell.key)
+                self.say(cell, f'kept {name} in {rel(self.partial_dir(cell))}')
+        return kept
+
+    def resume_partial(self, cell: Cell) -> bool:
+        """Copy ``cell``'s kept unfinished checkpoint into its work
+        directory when that has none (a fresh clone), so that its training
+        resumes from it; the caller holds the run's lock. A checkpoint kept
+        on other data is left alone (the run trains from the start).
+
+        Returns:
+            bool: Whether it was copied.
+        """
+        src = self.partial_dir(cell)
+        status = run_archive.restore_partial(cell.work_dir, src,
+                                             self.data_args)
+        if status == run_archive.RESTORED:
+            self.say(cell, f'resumes from the checkpoint kept in {rel(src)}')
+        elif status == run_archive.OTHER_DATA:
+            self.say(cell, f'not resumed from {rel(src)}: kept on data '
+                     'generated with other arguments')
+        return status == run_archive.RESTORED
 
     def stored_failures(self, recent: Sequence[dict] = ()) -> List[dict]:
         """Failures recorded under the work root whose run has not

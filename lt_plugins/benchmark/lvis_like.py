@@ -34,6 +34,9 @@ from there and skipped, so a grid continues on a fresh clone from the
 committed report; one archived on other data is trained again. A restored
 run has no checkpoint: a ``-cls`` run that would start from it fails,
 naming the checkpoint and how to train its starting run again.
+``--keep-partial`` keeps every unfinished run's latest checkpoint in
+``<out-dir>/partial/<method>/seed<k>/``; on a fresh clone that run resumes
+from it, and it is removed once the run is archived as finished.
 
 Per-category AP: the test config's ``LVISPerCategoryMetric`` returns
 ``lvis/bbox_per_category_ap``; tools/test.py's logger hook dumps every test
@@ -460,6 +463,7 @@ class Benchmark(Grid):
     """
 
     archived_files = ARCHIVED_FILES
+    partial_files = ARCHIVED_FILES
     compared_keys = METRICS
 
     def __init__(self, args):
@@ -1672,6 +1676,13 @@ def parse_args(argv=None):
     parser.add_argument('--report-only', action='store_true',
                         help='only regenerate results, table and plots '
                         'from finished runs')
+    parser.add_argument('--keep-partial', action='store_true',
+                        help='train nothing, keep every unfinished run\'s '
+                        'latest checkpoint (and its CDB history) in '
+                        '<out-dir>/partial/<method>/seed<k>/, so that a '
+                        'later invocation on a fresh clone resumes it '
+                        'instead of starting over; safe while runs train. '
+                        'Archiving the finished run removes it')
     parser.add_argument('--retrain-starts', action='store_true',
                         help='when a run starts from a run restored from '
                         'the archive (which keeps no checkpoint), train '
@@ -1704,6 +1715,11 @@ def main(argv=None) -> int:
     if args.dry_run:
         for step in bench.plan():
             print(step)
+        return 0
+    if args.keep_partial:
+        kept = bench.keep_partial()
+        print(f'kept {len(kept)} unfinished run(s) in '
+              f'{rel(osp.join(bench.out_dir, run_archive.PARTIAL_DIR))}')
         return 0
     if args.report_only:
         bench.restore()

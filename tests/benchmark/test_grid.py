@@ -335,3 +335,113 @@ def test_the_benchmark_tools_refuse_a_report_folder_that_is_the_data(
     assert proc.returncode != 0
     assert 'same folder' in proc.stderr
     assert sorted(p.name for p in data.iterdir()) == ['keep.txt']
+
+
+# ----------------------------------------------- unfinished runs (partial)
+
+class ResumingGrid(ToyGrid):
+    """A toy grid whose runs note the checkpoint they resume from."""
+
+    partial_files = ('extra.json', 'best.pth')
+
+    def execute(self, cell, start):
+        pointer = osp.join(cell.work_dir, 'last_checkpoint')
+        self.resumed = open(pointer).read() if osp.isfile(pointer) else None
+        return super().execute(cell, start)
+
+
+def _interrupt(cell, epoch, best=True):
+    """A run's work dir as a training interrupted after ``epoch`` leaves
+    it: checkpoints, mmengine's pointer, a history and a selection."""
+    os.makedirs(cell.work_dir, exist_ok=True)
+    for e in range(max(1, epoch - 1), epoch + 1):
+        with open(osp.join(cell.work_dir, f'epoch_{e}.pth'), 'w') as f:
+            f.write(f'{cell.key} epoch {e}')
+    with open(osp.join(cell.work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(cell.work_dir, f'epoch_{epoch}.pth'))
+    with open(osp.join(cell.work_dir, 'extra.json'), 'w') as f:
+        json.dump(dict(epoch=epoch), f)
+    if best:
+        with open(osp.join(cell.work_dir, 'best.pth'), 'w') as f:
+            f.write(f'best up to {epoch}')
+
+
+def test_an_unfinished_run_is_kept_and_resumed_on_a_fresh_clone(tmp_path):
+    data = dict(seed=0)
+    grid = ResumingGrid(tmp_path, ['stage1'], [0, 1], data_args=data)
+    run0, run1 = grid.cells
+    _interrupt(run0, 10)
+    # kept: the latest checkpoint and the files it resumes with, no older
+    # checkpoint; run 1 never saved one and is not kept
+    assert grid.keep_partial() == ['stage1/seed0']
+    kept = tmp_path / 'out' / 'partial' / 'stage1' / 'seed0'
+    assert sorted(os.listdir(kept)) == ['best.pth', 'epoch_10.pth',
+                                        'extra.json', 'partial.json']
+    assert json.load(open(kept / 'partial.json')) == dict(
+        checkpoint='epoch_10.pth', data_args=data)
+    assert '[toy] stage1/seed0: kept epoch_10.pth in ' in grid.lines[-1]
+    # kept again later: the newer checkpoint replaces the older one, and a
+    # file the run no longer has goes
+    _interrupt(run0, 15, best=False)
+    os.remove(osp.join(run0.work_dir, 'best.pth'))
+    grid.keep_partial()
+    assert sorted(os.listdir(kept)) == ['epoch_15.pth', 'extra.json',
+                                        'partial.json']
+
+    shutil.rmtree(tmp_path / 'work')  # a fresh clone
+    other = ResumingGrid(tmp_path, ['stage1'], [0], data_args=dict(seed=7))
+    assert other.run_one(other.cells[0]) == 'finished'
+    assert other.resumed is None  # kept on other data: trained from start
+    assert '[toy] stage1/seed0: not resumed from' in ' '.join(other.lines)
+    shutil.rmtree(tmp_path / 'work')
+    fresh = ResumingGrid(tmp_path, ['stage1'], [0], data_args=data)
+    assert fresh.run_one(fresh.cells[0]) == 'finished'
+    wd = tmp_path / 'work' / 'stage1' / 'seed0'
+    # the pointer names the copy in the new work dir, not the old path
+    assert fresh.resumed == str(wd / 'epoch_15.pth')
+    assert (wd / 'epoch_15.pth').read_text() == 'stage1/seed0 epoch 15'
+    assert f'resumes from the checkpoint kept in {kept}' in \
+        ' '.join(fresh.lines)
+    # archived as finished: the kept checkpoint goes
+    fresh.archive({('stage1', 0): fresh.cells[0].result()})
+    assert not kept.exists()
+    assert (tmp_path / 'out' / 'runs' / 'stage1' / 'seed0' /
+            'result.json').exists()
+
+
+def test_a_work_dir_with_its_own_checkpoint_or_result_is_not_overwritten(
+        tmp_path):
+    grid = ResumingGrid(tmp_path, ['stage1'], [0, 1], data_args=None)
+    run0, run1 = grid.cells
+    _interrupt(run0, 10)
+    grid.keep_partial()
+    _interrupt(run0, 20)  # trained on since, in place
+    assert grid.run_one(run0) == 'finished'
+    assert grid.resumed == osp.join(run0.work_dir, 'epoch_20.pth')
+    # a finished run is not kept
+    assert grid.keep_partial() == []
+
+
+def test_a_checkpoint_replaced_during_the_copy_is_copied_again(
+        tmp_path, monkeypatch):
+    """Kept while the run trains: when the training saves a newer
+    checkpoint and removes the older one mid-copy, the newer one is kept."""
+    from lt_plugins.engine import run_archive
+    grid = ResumingGrid(tmp_path, ['stage1'], [0], data_args=None)
+    run0 = grid.cells[0]
+    _interrupt(run0, 10)
+    copy, calls = run_archive._copy, []
+
+    def racing_copy(src, dst):
+        calls.append(osp.basename(src))
+        if osp.basename(src) == 'epoch_10.pth':  # the trainer moves on
+            _interrupt(run0, 15)
+            os.remove(src)
+        copy(src, dst)
+
+    monkeypatch.setattr(run_archive, '_copy', racing_copy)
+    assert grid.keep_partial() == ['stage1/seed0']
+    assert calls[:2] == ['epoch_10.pth', 'epoch_15.pth']
+    kept = tmp_path / 'out' / 'partial' / 'stage1' / 'seed0'
+    assert sorted(os.listdir(kept)) == ['best.pth', 'epoch_15.pth',
+                                        'extra.json', 'partial.json']

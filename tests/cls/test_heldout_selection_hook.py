@@ -319,6 +319,62 @@ def test_resume_continues_and_rewrites_a_later_best(cdb_run, toy_root,
     assert [r['epoch'] for r in saved['history']] == [1, 2, 3, 4]
 
 
+def test_a_kept_unfinished_run_resumes_in_a_fresh_work_dir(
+        cdb_run, toy_root, tmp_path):
+    """``--keep-partial`` of the benchmark runners (run_archive.keep_partial
+    / restore_partial): a run interrupted after epoch 2, kept, its work dir
+    gone, resumes in another folder from the kept checkpoint with its CDB
+    and selection state, and ends where resuming on the spot ends (not
+    where the uninterrupted run ends: a resume starts the augmentation's
+    random state afresh)."""
+    from lt_plugins.engine import run_archive
+    src = cdb_run['work']
+    old = _copy_run(src, tmp_path / 'old', ['epoch_1.pth', 'epoch_2.pth',
+                                            'cdb_history.json', BEST, RESULT])
+    with open(osp.join(old, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(old, 'epoch_2.pth'))  # as mmengine writes it
+    kept, files = str(tmp_path / 'docs' / 'partial'), (
+        'cdb_history.json', RESULT, BEST, 'weight_norms.json')
+    data = dict(seed=0, imbalance=20)
+    assert run_archive.keep_partial(old, kept, data, files) == 'epoch_2.pth'
+    # the latest checkpoint only; a file the run lacks is not invented
+    assert sorted(os.listdir(kept)) == sorted(
+        ['epoch_2.pth', 'partial.json', 'cdb_history.json', RESULT, BEST])
+    shutil.rmtree(old)
+    work = str(tmp_path / 'fresh')
+    assert run_archive.restore_partial(work, kept, dict(data, seed=1)) == \
+        run_archive.OTHER_DATA and not osp.exists(work)
+    assert run_archive.restore_partial(work, kept, data) == \
+        run_archive.RESTORED
+    cfg = selection_config(toy_root, work, 'toy_cifar10-lt_cdb-w-ce.py',
+                           epochs=4)
+    cfg.resume = True  # no load_from: mmengine reads last_checkpoint
+    runner = Runner.from_cfg(cfg)
+    probe = _FileAtStart()
+    runner.register_hook(probe)
+    runner.train()
+    assert runner.epoch == 4 and sorted(
+        f for f in os.listdir(work) if f.startswith('epoch_')) == [
+            'epoch_2.pth', 'epoch_3.pth', 'epoch_4.pth']
+    first = cdb_run['runner']
+    cdb = [h for r in (runner, first) for h in r.hooks
+           if type(h).__name__ == 'CDBClsHook']
+    assert len(cdb) == 2
+    assert [r['epoch'] for r in cdb[0].history] == [1, 2, 3, 4]
+    assert cdb[0].history[:2] == cdb[1].history[:2]
+    assert [r['epoch'] for r in _hook(runner).history] == [1, 2, 3, 4]
+    assert _hook(runner).history[:2] == _hook(first).history[:2]
+    # the same run resumed on the spot, from the same files
+    spot = _copy_run(src, tmp_path / 'spot', ['epoch_2.pth',
+                                              'cdb_history.json', BEST,
+                                              RESULT])
+    _, on_spot, _ = _resume(toy_root, spot, 'epoch_2.pth', 4)
+    assert _same_weights(osp.join(work, 'epoch_4.pth'),
+                         osp.join(spot, 'epoch_4.pth'))
+    assert _hook(runner).history == _hook(on_spot).history
+    assert _same_weights(osp.join(work, BEST), osp.join(spot, BEST))
+
+
 def test_resume_without_the_file_copies_the_selected_epoch(
         cdb_run, toy_root, tmp_path):
     # resumed from epoch 4 in a work dir without best_heldout.pth: the
