@@ -31,13 +31,13 @@ files its plots read (:data:`ARCHIVED_FILES`; no checkpoint, no log) into
 At the start of a run and of ``--report-only``, a run missing from the work
 root but archived with the current data arguments is restored from there
 and skipped, so a grid continues on a fresh clone from the committed
-report; one archived on other data is trained again. ``--keep-partial``
+report; one archived on other data is trained again. A restored run has no
+checkpoint: a second stage or post-hoc method that needs it fails, naming
+the checkpoint and how to train the first stage again. ``--keep-partial``
 keeps every unfinished run's latest checkpoint in
 ``<out-dir>/partial/<method>/seed<k>/`` (with its held-out selection and
 histories): on a fresh clone that run resumes from it instead of starting
-over, and it is removed once the run is archived as finished. A restored run has no
-checkpoint: a second stage or post-hoc method that needs it fails, naming
-the checkpoint and how to train the first stage again.
+over, and it is removed once the run is archived as finished.
 
 Seeds vary the training (``randomness.seed``: initialisation, data order,
 augmentation); the data split (long tail, held-out split) is the same for
