@@ -1164,3 +1164,80 @@ def test_data_root_is_what_the_runs_train_on(size, tmp_path, capsys):
         bench.main(['--size', size, '--methods', 'ce', '--dry-run',
                     '--data-root', data, '--out-dir', str(tmp_path / 'o3')])
     assert not (tmp_path / 'o3').exists()
+
+
+def test_data_sensitivity_pairs_each_gap_with_the_benchmark_datas(tmp_path):
+    """The g1 report's data_sensitivity: a method's gap to CE on the g1
+    data and on the benchmark data, each paired by seed, and the change
+    of the gap paired by seed over the seeds both data have."""
+    reference = _sweep_report({
+        'ce': {0: (44.0, 10.0), 1: (46.0, 12.0), 2: (45.0, 11.0)},
+        'cdb-w-ce': {0: (26.0, 9.0), 1: (32.0, 9.0), 2: (30.0, 9.0)},
+        'la-loss': {0: (50.0, 20.0)}})
+    reference['methods']['cdb-w-ce']['cdb_stability'] = {
+        '0': dict(off_share=0.2), '1': dict(off_share=0.3),
+        '2': dict(off_share=0.9)}
+    g1 = _sweep_report({'ce': {0: (46.0, 12.0), 1: (45.0, 10.0)},
+                        'cdb-w-ce': {0: (36.0, 20.0), 1: (40.0, 19.0)},
+                        'la-loss': {1: (48.0, 30.0)}})
+    g1['methods']['cdb-w-ce']['cdb_stability'] = {
+        '0': dict(off_share=0.05), '1': dict(off_share=0.15)}
+    rows = bench.data_sensitivity(reference, g1)
+    cdb = rows['cdb-w-ce']
+    # g1: (36 - 46, 40 - 45) = (-10, -5); benchmark data on those seeds:
+    # (26 - 44, 32 - 46) = (-18, -14), seed 2 left out
+    assert (cdb['gap']['mean'], cdb['gap']['n']) == (-7.5, 2)
+    assert (cdb['reference_gap']['mean'], cdb['reference_gap']['n']) == (
+        -16.0, 2)
+    # change per seed: (-10 + 18, -5 + 14) = (8, 9)
+    assert cdb['change']['mean'] == 8.5 and cdb['change']['seeds'] == [
+        '0', '1']
+    assert cdb['change']['std'] == pytest.approx(np.sqrt(0.5))
+    assert cdb['off_share']['mean'] == pytest.approx(0.1)
+    assert cdb['reference_off_share']['mean'] == pytest.approx(0.25)
+    # the LA loss: seed 1 on g1, seed 0 on the benchmark data: no pair
+    la = rows['la-loss']
+    assert la['gap']['mean'] == 3.0 and la['reference_gap']['n'] == 0
+    assert la['change']['n'] == 0 and 'off_share' not in la
+
+    for name, report in (('ref', reference), ('g1', g1)):
+        os.makedirs(tmp_path / name)
+        with open(tmp_path / name / 'results.json', 'w') as f:
+            json.dump(report, f)
+    bench.write_sensitivity_report(str(tmp_path / 'ref'),
+                                   str(tmp_path / 'g1'),
+                                   ('benchmark data', 'g1 data'),
+                                   log=lambda *a: None)
+    table = (tmp_path / 'g1' / 'data_sensitivity.md').read_text()
+    row = next(line for line in table.splitlines()
+               if line.startswith('| CDB-W-CE |'))
+    assert row.split(' | ')[1:] == ['-16.0 ± 2.8 (2)', '-7.5 ± 3.5 (2)',
+                                    '+8.5 ± 0.7', '25.0 ± 7.1 %',
+                                    '10.0 ± 7.1 % |']
+    la_row = next(line for line in table.splitlines()
+                  if line.startswith('| LA-LOSS |'))
+    assert la_row.split(' | ')[1:] == ['-', '+3.0 (1)', '-', '-', '- |']
+    assert '| CE |' not in table
+    assert (tmp_path / 'g1' / 'data_sensitivity.png').stat().st_size > 0
+
+
+def test_the_g1_report_sets_its_gaps_next_to_the_benchmark_datas(grid):
+    """Reporting the g1 size writes data_sensitivity.md against the
+    committed report of the default size (docs/cls_bench/results.json)."""
+    rc, _ = grid['run'](methods=('cdb-w-ce', ), seeds=(0, 1))
+    assert rc == 0
+    rc, calls = grid['run']('--size', 'g1', '--report-only',
+                            methods=('cdb-w-ce', ), seeds=(0, 1))
+    assert rc == 0 and calls == []
+    committed = json.load(open(osp.join(REPO, 'docs', 'cls_bench',
+                                        'results.json')))['methods']
+    ref = [committed['cdb-w-ce']['runs'][s]['top1'] -
+           committed['ce']['runs'][s]['top1'] for s in ('0', '1')]
+    table = (grid['out'] / 'data_sensitivity.md').read_text()
+    row = next(line for line in table.splitlines()
+               if line.startswith('| CDB-W-CE |'))
+    # the fake CDB-W-CE is 1 point below the fake CE on both seeds
+    assert row.split(' | ')[1:3] == [
+        f'{np.mean(ref):+.1f} ± {np.std(ref, ddof=1):.1f} (2)',
+        '-1.0 ± 0.0 (2)']
+    assert (grid['out'] / 'data_sensitivity.png').exists()

@@ -205,6 +205,9 @@ SIZES = {
         # data's 44.5 (docs/cls_bench/g1/calibration/calibration.md,
         # written by tools/calibrate_cls_bench.py)
         data_args=dict(group_size=1, pixel_noise=0.52),
+        # its report sets each method's gap to CE next to the same gap on
+        # the benchmark data (data_sensitivity.{md,png})
+        reference='default',
         schedule='ResNet-32 at half width (8-16-32 channels), 15 epochs, '
         'batch 128, SGD lr 0.1, warm-up 1 epoch, lr x0.01 after epochs 12 '
         'and 14; second stages 10 epochs; data generated with group size '
@@ -1336,6 +1339,11 @@ def write_report(bench: ClsGrid, seeds: Sequence[int], size: str,
     log(f'wrote {osp.join(out_dir, "results.json")}, table.md and '
         f'{len(plots)} plots; archived {archived} runs in '
         f'{osp.join(out_dir, run_archive.ARCHIVE_DIR)}')
+    reference = SIZES[size].get('reference')
+    if reference is not None:
+        write_sensitivity_report(
+            osp.join(REPO, SIZES[reference]['out_dir']), out_dir,
+            ('benchmark data', f'{size} data'), log)
     return report
 
 
@@ -1505,6 +1513,18 @@ def plot_schedule_sweep(sweep: Dict[str, dict], path: str) -> Optional[str]:
     return _save(fig, path)
 
 
+def read_report(out_dir: str) -> Optional[dict]:
+    """A size's ``results.json`` (None if missing) without the runs it
+    names as trained on other data (``stale_runs``)."""
+    report = read_json(osp.join(out_dir, 'results.json'), missing_ok=True)
+    if report is None:
+        return None
+    for key in report.get('stale_runs', []):
+        name, seed = key.rsplit('/seed', 1)
+        report['methods'].get(name, {}).get('runs', {}).pop(seed, None)
+    return report
+
+
 def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
                        out_dir: Optional[str] = None,
                        log=print) -> Optional[dict]:
@@ -1526,14 +1546,9 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
     out_dir = out_dir or out_dirs[min(out_dirs)]
     reports = {}
     for epochs, d in out_dirs.items():
-        report = read_json(osp.join(d, 'results.json'), missing_ok=True)
-        if report is None:
-            continue
-        # a run its own report names as trained on other data stays out
-        for key in report.get('stale_runs', []):
-            name, seed = key.rsplit('/seed', 1)
-            report['methods'].get(name, {}).get('runs', {}).pop(seed, None)
-        if any(e['runs'] for e in report['methods'].values()):
+        report = read_report(d)
+        if report is not None and any(e['runs'] for e in
+                                      report['methods'].values()):
             reports[epochs] = report
     data = {e: r.get('data') for e, r in reports.items()}
     if len({repr(sorted((v or {}).items())) for v in data.values()}) > 1:
@@ -1567,6 +1582,162 @@ def write_sweep_report(out_dirs: Optional[Dict[int, str]] = None,
         + (' and .png' if plot else ''))
     return dict(epochs=epochs, schedules={e: reports[e]['schedule']
                                           for e in epochs}, methods=sweep)
+
+
+# --------------------------------------------------------- data sensitivity
+
+#: ``<name>.md`` and ``<name>.png`` in the out dir of a size on other data
+#: (``reference`` in :data:`SIZES`: the g1 size against the default one).
+SENSITIVITY_NAME = 'data_sensitivity'
+
+
+def data_sensitivity(reference: dict, report: dict) -> Dict[str, dict]:
+    """Each method's top-1 gap to CE on two data sets, paired by seed.
+
+    Args:
+        reference (dict): ``results.json`` of a size on the benchmark data
+            (the default size).
+        report (dict): The same of a size with the same model and
+            schedule on other data (g1).
+
+    Returns:
+        dict: For every method with a finished run in ``report``, in its
+        order: ``label``; ``gap``, its top-1 minus CE's on ``report``'s
+        data over the seeds both have there; ``reference_gap``, the same on
+        the reference data over those of these seeds it has; ``change``,
+        ``gap - reference_gap`` per seed over the seeds both data have
+        (with ``seeds``); ``common``, the two gaps over those common
+        seeds alone; and for a CDB method, ``off_share`` and
+        ``reference_off_share``, the share of class measurements switched
+        off (:func:`cdb_stability`) over the common seeds. All figures
+        are :func:`~lt_plugins.benchmark.stats.mean_std` records.
+    """
+    ref_methods = reference['methods']
+    ref_base = ref_methods.get(BASELINE, dict(runs={}))['runs']
+    base = report['methods'].get(BASELINE, dict(runs={}))['runs']
+    out: Dict[str, dict] = {}
+    for name, entry in report['methods'].items():
+        runs = entry['runs']
+        if not runs:
+            continue
+        ref = ref_methods.get(name, dict(runs={}))
+        gap = paired_difference(runs, base, 'top1')
+        here = {s: dict(gap=runs[s]['top1'] - base[s]['top1'])
+                for s in gap['seeds']}
+        ref_gap = paired_difference(
+            {s: ref['runs'][s] for s in here if s in ref['runs']},
+            ref_base, 'top1')
+        there = {s: dict(gap=ref['runs'][s]['top1'] - ref_base[s]['top1'])
+                 for s in ref_gap['seeds']}
+        change = paired_difference(here, there, 'gap')
+        row = dict(label=entry['label'], gap=gap, reference_gap=ref_gap,
+                   change=change, common=dict(
+                       gap=_mean_std([here[s]['gap']
+                                      for s in change['seeds']]),
+                       reference_gap=_mean_std([there[s]['gap']
+                                                for s in change['seeds']])))
+        if name in CDB_METHODS:
+            for key, e in (('off_share', entry),
+                           ('reference_off_share', ref)):
+                stability = e.get('cdb_stability', {})
+                row[key] = _mean_std([
+                    stability[s]['off_share'] for s in change['seeds']
+                    if s in stability])
+        out[name] = row
+    return out
+
+
+def sensitivity_table(rows: Dict[str, dict], names: Sequence[str]) -> str:
+    """The markdown table of :func:`data_sensitivity`; ``names`` are the
+    two data sets' names (reference first)."""
+    ref, other = names
+
+    def percent(stat: Optional[dict]) -> str:
+        if stat is None or stat['mean'] is None:
+            return '-'
+        return _fmt(dict(mean=100 * stat['mean'], std=None if stat['std']
+                         is None else 100 * stat['std'])) + ' %'
+
+    lines = [f'| method | top-1 − CE, {ref} (seeds) | top-1 − CE, {other} '
+             f'(seeds) | change of the gap, {other} − {ref} (paired) | '
+             f'classes switched off, {ref} | classes switched off, '
+             f'{other} |', '|---|---|---|---|---|---|']
+    for name, row in rows.items():
+        if name == BASELINE:
+            continue
+        cells = [f'{_fmt(row[k], signed=True)} ({row[k]["n"]})'
+                 if row[k]['n'] else '-' for k in ('reference_gap', 'gap')]
+        lines.append(
+            f'| {row["label"]} | {cells[0]} | {cells[1]} | '
+            f'{_fmt(row["change"], signed=True) if row["change"]["n"] else "-"}'
+            f' | {percent(row.get("reference_off_share"))} | '
+            f'{percent(row.get("off_share"))} |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot_data_sensitivity(rows: Dict[str, dict], names: Sequence[str],
+                          path: str) -> Optional[str]:
+    """Each method's top-1 gap to CE on both data sets (mean over the
+    seeds both have, error bars the std), and for the CDB methods the share
+    of class measurements switched off on both; None without a method."""
+    methods = [n for n in rows if n != BASELINE and rows[n]['change']['n']]
+    if not methods:
+        return None
+    cdb = [n for n in methods if 'off_share' in rows[n]]
+    fig, axes = _figure(1, 2, 10.0, 3.4)
+    for ax, keys, names_, title, scale in (
+            (axes[0][0], ('reference_gap', 'gap'), methods,
+             'top-1 − CE, paired by seed (points)', 1.0),
+            (axes[0][1], ('reference_off_share', 'off_share'), cdb,
+             'class measurements switched off (%)', 100.0)):
+        x = np.arange(len(names_))
+        for j, (key, label) in enumerate(zip(keys, names)):
+            # over the seeds both data have
+            stats = [rows[n][key] if key.endswith('off_share') else
+                     rows[n]['common'][key] for n in names_]
+            ax.bar(x + (j - 0.5) * 0.38, [scale * (s['mean'] or 0.0)
+                                           for s in stats], 0.38,
+                   yerr=[scale * (s['std'] or 0.0) for s in stats],
+                   capsize=2, color=('0.6', 'C0')[j], label=label)
+        ax.set_xticks(x)
+        ax.set_xticklabels([rows[n]['label'] for n in names_], rotation=30,
+                           ha='right', fontsize=6)
+        ax.axhline(0, color='k', lw=0.6)
+        ax.set_ylabel(title, fontsize=7)
+        ax.grid(axis='y', alpha=0.3)
+    axes[0][0].legend(fontsize=6)
+    return _save(fig, path)
+
+
+def write_sensitivity_report(reference_dir: str, out_dir: str,
+                             names: Sequence[str],
+                             log=print) -> Optional[dict]:
+    """``data_sensitivity.{md,png}`` in ``out_dir`` from the reports in
+    ``reference_dir`` and ``out_dir``; None (nothing written) when either is
+    missing."""
+    reference, report = read_report(reference_dir), read_report(out_dir)
+    if reference is None or report is None:
+        log(f'data sensitivity: no report in {reference_dir} or {out_dir}')
+        return None
+    rows = data_sensitivity(reference, report)
+    text = (
+        'Data sensitivity: the same model and schedule '
+        f'({reference["schedule"]}) on the {names[0]} ({reference.get("data_root")}) and on the '
+        f'{names[1]} ({report.get("data_root")}). Each method\'s top-1 minus '
+        'CE\'s of the same seed (mean ± std, seed count in brackets; on the '
+        f'{names[0]} over the seeds the {names[1]} have), the change of that '
+        'gap from one data set to the other paired by seed, and for the CDB '
+        'methods the share of class measurements whose weight is below '
+        f'{OFF_WEIGHT} of the mean (over the seeds both data have). '
+        'Regenerate with `python tools/run_cls_benchmark.py --size g1 '
+        '--report-only`.\n\n' + sensitivity_table(rows, names))
+    write_text(osp.join(out_dir, f'{SENSITIVITY_NAME}.md'), text)
+    plot = plot_data_sensitivity(
+        rows, names, osp.join(out_dir, f'{SENSITIVITY_NAME}.png'))
+    log(text)
+    log(f'wrote {osp.join(out_dir, SENSITIVITY_NAME)}.md'
+        + (' and .png' if plot else ''))
+    return rows
 
 
 # ------------------------------------------------------------------ main
