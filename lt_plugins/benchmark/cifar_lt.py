@@ -1667,10 +1667,11 @@ def sensitivity_table(rows: Dict[str, dict], names: Sequence[str]) -> str:
             continue
         cells = [f'{_fmt(row[k], signed=True)} ({row[k]["n"]})'
                  if row[k]['n'] else '-' for k in ('reference_gap', 'gap')]
+        change = (_fmt(row['change'], signed=True) if row['change']['n']
+                  else '-')
         lines.append(
-            f'| {row["label"]} | {cells[0]} | {cells[1]} | '
-            f'{_fmt(row["change"], signed=True) if row["change"]["n"] else "-"}'
-            f' | {percent(row.get("reference_off_share"))} | '
+            f'| {row["label"]} | {cells[0]} | {cells[1]} | {change} | '
+            f'{percent(row.get("reference_off_share"))} | '
             f'{percent(row.get("off_share"))} |')
     return '\n'.join(lines) + '\n'
 
@@ -1722,7 +1723,8 @@ def write_sensitivity_report(reference_dir: str, out_dir: str,
     rows = data_sensitivity(reference, report)
     text = (
         'Data sensitivity: the same model and schedule '
-        f'({reference["schedule"]}) on the {names[0]} ({reference.get("data_root")}) and on the '
+        f'({reference["schedule"]}) on the {names[0]} '
+        f'({reference.get("data_root")}) and on the '
         f'{names[1]} ({report.get("data_root")}). Each method\'s top-1 minus '
         'CE\'s of the same seed (mean ± std, seed count in brackets; on the '
         f'{names[0]} over the seeds the {names[1]} have), the change of that '

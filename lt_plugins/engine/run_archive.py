@@ -257,6 +257,10 @@ def keep_partial(work_dir: str, dest: str, data_args: Any,
         str or None: The kept checkpoint's file name; None when the run is
         finished or has no checkpoint yet (nothing is written).
     """
+    for name in files:
+        if osp.sep in name or name in (RESULT_FILE, PARTIAL_FILE,
+                                       CHECKPOINT_POINTER):
+            raise ValueError(f'{name!r} is not a plain file name of a run')
     if osp.isfile(osp.join(work_dir, RESULT_FILE)):
         return None
     for _ in range(5):
@@ -277,9 +281,6 @@ def keep_partial(work_dir: str, dest: str, data_args: Any,
         raise RuntimeError(f'{work_dir}: the latest checkpoint kept changing '
                            'while it was copied')
     for name in files:
-        if osp.sep in name or name in (RESULT_FILE, PARTIAL_FILE,
-                                       CHECKPOINT_POINTER):
-            raise ValueError(f'{name!r} is not a plain file name of a run')
         src, dst = osp.join(work_dir, name), osp.join(dest, name)
         if osp.isfile(src):
             _copy(src, dst)

@@ -445,3 +445,17 @@ def test_a_checkpoint_replaced_during_the_copy_is_copied_again(
     kept = tmp_path / 'out' / 'partial' / 'stage1' / 'seed0'
     assert sorted(os.listdir(kept)) == ['best.pth', 'epoch_15.pth',
                                         'extra.json', 'partial.json']
+
+
+def test_keep_partial_refuses_a_file_name_it_would_confuse(tmp_path):
+    """A partial file named like the run's result or the kept record is
+    refused before anything is copied."""
+    from lt_plugins.engine import run_archive
+    grid = ResumingGrid(tmp_path, ['stage1'], [0], data_args=None)
+    _interrupt(grid.cells[0], 10)
+    dest = str(tmp_path / 'kept')
+    for name in ('result.json', 'partial.json', 'sub/extra.json'):
+        with pytest.raises(ValueError, match='not a plain file name'):
+            run_archive.keep_partial(grid.cells[0].work_dir, dest, None,
+                                     (name, ))
+    assert not osp.exists(dest)

@@ -353,6 +353,9 @@ def test_a_kept_unfinished_run_resumes_in_a_fresh_work_dir(
     probe = _FileAtStart()
     runner.register_hook(probe)
     runner.train()
+    # the kept best_heldout.pth (epoch 3, written after the kept epoch)
+    # was set back to the selection the epoch-2 checkpoint holds
+    assert probe.epoch == 2
     assert runner.epoch == 4 and sorted(
         f for f in os.listdir(work) if f.startswith('epoch_')) == [
             'epoch_2.pth', 'epoch_3.pth', 'epoch_4.pth']
